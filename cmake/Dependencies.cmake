@@ -4,6 +4,7 @@ find_package(OpenCV 4 REQUIRED COMPONENTS core imgproc objdetect)
 find_package(HDF5 REQUIRED COMPONENTS C CXX)
 find_package(tomlplusplus REQUIRED)
 find_package(GTest REQUIRED)
+find_package(nlohmann_json 3 REQUIRED)
 find_package(Threads REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(LIBAV REQUIRED IMPORTED_TARGET
