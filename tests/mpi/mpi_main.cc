@@ -1,9 +1,12 @@
 // GoogleTest main for tests that run under mpiexec. Every rank runs every
 // test; a test passes only if it passed on all ranks (MPI_Allreduce), and the
 // process exit code is the same on every rank. Only rank 0 prints results.
+// MPI is initialised the way framefarm does it (coordinator/mpi_env.h):
+// MPI_THREAD_FUNNELED, errors returned as codes.
 #include <gtest/gtest.h>
 #include <mpi.h>
 
+#include "coordinator/mpi_env.h"
 #include "core/log.h"
 
 namespace {
@@ -33,9 +36,8 @@ class RankCombiningListener : public testing::EmptyTestEventListener {
 }  // namespace
 
 int main(int argc, char** argv) {
-  MPI_Init(&argc, &argv);
-  int rank = 0;
-  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  ff::coordinator::MpiEnv mpi(&argc, &argv);
+  const int rank = mpi.rank();
   ff::log::init(rank, ff::log::Level::kWarn);
   testing::InitGoogleTest(&argc, argv);
   auto& listeners = testing::UnitTest::GetInstance()->listeners();
@@ -47,6 +49,5 @@ int main(int argc, char** argv) {
   int local_flag = failed ? 1 : 0;
   int global_flag = 0;
   MPI_Allreduce(&local_flag, &global_flag, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
-  MPI_Finalize();
   return global_flag != 0 ? 1 : 0;
 }
