@@ -61,4 +61,11 @@ class RuntimeError : public Error {
   explicit RuntimeError(const std::string& message) : Error(ExitCode::kRuntime, message) {}
 };
 
+// A failure another rank hit and already reported: this rank leaves with the
+// same exit code and prints nothing, so a job's log has the error once.
+class PeerError : public Error {
+ public:
+  PeerError(ExitCode code, const std::string& message) : Error(code, message) {}
+};
+
 }  // namespace ff

@@ -119,6 +119,8 @@ void Progress::draw(bool final_line) {
   const double since_draw = std::chrono::duration<double>(now - last_draw_).count();
   // A terminal redraws ten times a second; a log file gets a line every 10 s.
   if (!final_line && since_draw < (tty_ ? 0.1 : 10.0)) return;
+  // In a log file the final line says it all; skip a periodic line at 100%.
+  if (!final_line && !tty_ && total_ > 0 && done_ >= total_) return;
   last_draw_ = now;
   const double elapsed = std::chrono::duration<double>(now - start_).count();
   const double rate = elapsed > 0 ? static_cast<double>(done_) / elapsed : 0.0;

@@ -2,6 +2,7 @@
 // Plain views of one 8-bit image plane, shared by every kernel twin.
 // A view does not own its pixels. For a CUDA kernel the pointer is a device
 // pointer; for its CPU twin a host pointer. `stride` is in bytes.
+#include <cstddef>
 #include <cstdint>
 
 namespace ff::kernels {

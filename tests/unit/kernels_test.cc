@@ -18,7 +18,7 @@
 namespace ff::kernels {
 namespace {
 
-std::vector<uint8_t> random_plane(int w, int h, unsigned seed) {
+[[maybe_unused]] std::vector<uint8_t> random_plane(int w, int h, unsigned seed) {
   std::mt19937 rng(seed);
   std::uniform_int_distribution<int> dist(0, 255);
   std::vector<uint8_t> v(static_cast<size_t>(w * h));

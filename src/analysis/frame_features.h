@@ -1,0 +1,52 @@
+#pragma once
+// Per-frame features the scan computes on decoded frames, on plain planes:
+//
+//  - a Thumbnail: a fixed 64x36 luma and 32x18 chroma area-average of the
+//    frame. The scene score between two frames is computed on thumbnails
+//    only, so a chunk boundary can be scored by the coordinator from the two
+//    thumbnails on either side with exactly the same arithmetic as inside a
+//    chunk (the plan is the same on 1 or N ranks);
+//  - the scene score: mean absolute difference of two thumbnails, luma and
+//    chroma weighted 2:1:1, in 0..255;
+//  - lower-face activity: mean absolute luma change inside a face's lower
+//    face region between two consecutive analysis frames, in 0..255.
+//
+//   Thumbnail a = make_thumbnail(y, u, v);        // planes of one frame
+//   float s = scene_score(prev, a);                // 0 for identical frames
+#include <array>
+#include <cstdint>
+
+#include "analysis/types.h"
+#include "kernels/plane.h"
+
+namespace ff::analysis {
+
+struct Thumbnail {
+  static constexpr int kLumaW = 64, kLumaH = 36;
+  static constexpr int kChromaW = 32, kChromaH = 18;
+  std::array<uint8_t, kLumaW * kLumaH> y{};
+  std::array<uint8_t, kChromaW * kChromaH> u{};
+  std::array<uint8_t, kChromaW * kChromaH> v{};
+  bool operator==(const Thumbnail&) const = default;
+  // Mean luma, 0..255: the frame signature the flash filter compares.
+  float mean_luma() const;
+};
+
+// Planes of one frame: luma, and chroma at any subsampling no smaller than
+// the thumbnail's chroma size.
+Thumbnail make_thumbnail(kernels::PlaneView y, kernels::PlaneView u, kernels::PlaneView v);
+
+float scene_score(const Thumbnail& a, const Thumbnail& b);
+
+// The lower face of a normalised face box: the middle 60% of its width and
+// the bottom 40% of its height, where the mouth and jaw move with speech.
+struct PixelRect {
+  int x = 0, y = 0, w = 0, h = 0;
+};
+PixelRect lower_face_rect(const FaceBox& face, int frame_w, int frame_h);
+
+// Mean absolute difference of `prev` and `cur` (same size) inside `rect`,
+// clipped to the frame; 0 when the clipped rect is empty.
+float region_activity(kernels::PlaneView prev, kernels::PlaneView cur, PixelRect rect);
+
+}  // namespace ff::analysis
