@@ -13,12 +13,10 @@
 namespace ff::test {
 namespace {
 
-std::filesystem::path env_path(const char* name) {
+// The environment overrides the paths CMake baked in (tests/CMakeLists.txt).
+std::filesystem::path env_path(const char* name, const char* fallback) {
   const char* value = std::getenv(name);
-  if (value == nullptr || *value == '\0') {
-    throw std::runtime_error(std::string(name) + " is not set; run the tests through ctest");
-  }
-  return value;
+  return (value == nullptr || *value == '\0') ? fallback : value;
 }
 
 std::string slurp(const std::filesystem::path& path) {
@@ -31,16 +29,16 @@ std::string slurp(const std::filesystem::path& path) {
 }  // namespace
 
 std::filesystem::path testdata_dir() {
-  return env_path("FRAMEFARM_TESTDATA");
+  return env_path("FRAMEFARM_TESTDATA", FF_DEFAULT_TESTDATA);
 }
 std::filesystem::path source_dir() {
-  return env_path("FRAMEFARM_SOURCE_DIR");
+  return env_path("FRAMEFARM_SOURCE_DIR", FF_DEFAULT_SOURCE_DIR);
 }
 std::filesystem::path framefarm_bin() {
-  return env_path("FRAMEFARM_BIN");
+  return env_path("FRAMEFARM_BIN", FF_DEFAULT_BIN);
 }
 std::filesystem::path cascade_dir() {
-  return env_path("FRAMEFARM_CASCADE_DIR");
+  return env_path("FRAMEFARM_CASCADE_DIR", FF_DEFAULT_CASCADE_DIR);
 }
 
 std::filesystem::path recording(const std::string& name) {

@@ -6,7 +6,8 @@
 
 namespace ff::test {
 
-// Paths handed in by ctest (tests/CMakeLists.txt); each throws when unset.
+// Paths baked in by tests/CMakeLists.txt; an environment variable of the same
+// name (FRAMEFARM_TESTDATA, ...) overrides each.
 std::filesystem::path testdata_dir();  // generated recordings + ground truth
 std::filesystem::path source_dir();
 std::filesystem::path framefarm_bin();

@@ -1,0 +1,133 @@
+#include "coordinator/job.h"
+
+#include <chrono>
+#include <optional>
+
+#include "coordinator/collective.h"
+#include "coordinator/job_params.h"
+#include "coordinator/mpi_env.h"
+#include "coordinator/plan_phase.h"
+#include "coordinator/scan_phase.h"
+#include "coordinator/scan_store.h"
+#include "core/atomic_file.h"
+#include "core/log.h"
+#include "core/options.h"
+#include "core/store.h"
+#include "media/probe.h"
+
+namespace ff::coordinator {
+namespace {
+
+class PhaseTimer {
+ public:
+  explicit PhaseTimer(std::vector<std::pair<std::string, double>>& sink, std::string name)
+      : sink_(sink), name_(std::move(name)), start_(std::chrono::steady_clock::now()) {}
+  ~PhaseTimer() {
+    sink_.emplace_back(
+        name_, std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count());
+  }
+
+ private:
+  std::vector<std::pair<std::string, double>>& sink_;
+  std::string name_;
+  std::chrono::steady_clock::time_point start_;
+};
+
+void write_phase_times(core::Store& store,
+                       const std::vector<std::pair<std::string, double>>& phases) {
+  store.commit("/metrics/phases", [&](core::GroupWriter& g) {
+    std::vector<double> seconds;
+    std::string names;
+    for (const auto& [name, s] : phases) {
+      seconds.push_back(s);
+      names += (names.empty() ? "" : ",") + name;
+    }
+    g.write("wall_s", seconds, "s");
+    g.set_attr_string("wall_s", "phases", names);
+  });
+}
+
+}  // namespace
+
+JobRequest with_default_paths(JobRequest request) {
+  if (request.output.empty()) {
+    request.output = request.input.stem().string() + ".framefarm.mp4";
+  }
+  if (request.workdir.empty()) request.workdir = request.output.string() + ".work";
+  return request;
+}
+
+ExitCode run_job(const JobRequest& raw_request) {
+  const JobRequest request = with_default_paths(raw_request);
+  const bool root = world_rank() == 0;
+  // Every rank reads the job file itself: the same file gives the same options.
+  const core::JobOptions job = core::load_job(request.job_file, request.overrides);
+  std::vector<std::pair<std::string, double>> phases;
+  const auto job_start = std::chrono::steady_clock::now();
+
+  std::optional<media::ProbeResult> probe;
+  std::optional<core::Store> store;
+  root_step([&] {
+    PhaseTimer timer(phases, "probe");
+    probe = media::probe(request.input, {.reject_hdr = job.input.reject_hdr});
+    const double fps = core::resolve_output_fps(job.output, probe->video.avg_frame_rate.value());
+    core::check_level_fits(job.output, fps, request.input.string());
+    std::error_code ec;
+    std::filesystem::create_directories(request.workdir, ec);
+    if (ec) {
+      throw RuntimeError(request.workdir.string() + ": cannot create the work directory: " +
+                         ec.message() + "; pass --workdir on a writable disk");
+    }
+    core::write_file_atomically(request.workdir / "job.toml", core::to_toml(job));
+    store.emplace(request.workdir / core::Store::kFileName);
+    write_phase_times(*store, phases);
+    write_probe(*store, *probe);
+    FF_INFO("probe: " << request.input.string() << ": " << probe->video.width << "x"
+                      << probe->video.height << " " << probe->video.codec << ", "
+                      << probe->video.frame_count << " frames, " << probe->duration_s << " s"
+                      << (probe->video.timing.vfr ? ", VFR" : ", CFR")
+                      << (probe->audio ? ", audio " + probe->audio->channel_layout : ", no audio")
+                      << "; output " << job.output.width << "x" << job.output.height << " at "
+                      << fps << " fps");
+  });
+
+  // Scan, or reuse the stored scan when the input and the scan options match.
+  const worker::ScanParams scan_params = scan_params_of(job);
+  std::optional<analysis::ScanData> scan;
+  std::string key;
+  root_step([&] {
+    key = scan_key(probe->fingerprint.key(), scan_params);
+    scan = read_scan(*store, key);
+    if (scan) FF_INFO("scan: reusing " << store->file().string() << " (input and options match)");
+  });
+  if (!broadcast_flag(scan.has_value())) {
+    PhaseTimer timer(phases, "scan");
+    std::vector<worker::ScanChunk> chunks;
+    if (root) chunks = worker::plan_scan_chunks(probe->video, job.split.scan_chunk_s);
+    ScanPhaseResult result = run_scan_phase(request.input, root ? probe->video : media::VideoInfo{},
+                                            chunks, scan_params, farm_config_of(job));
+    root_step([&] {
+      if (result.data.frames.size() != static_cast<size_t>(probe->video.frame_count)) {
+        FF_WARN("scan: decoded " << result.data.frames.size() << " frames, the container lists "
+                                 << probe->video.frame_count);
+      }
+      write_scan(*store, result, key);
+      scan = std::move(result.data);
+    });
+  }
+
+  root_step([&] {
+    PhaseTimer timer(phases, "plan");
+    run_plan_phase(*store, job, *probe, *scan, request.workdir);
+  });
+  root_step([&] {
+    write_phase_times(*store, phases);
+    const double total =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - job_start).count();
+    FF_INFO("job: " << (request.plan_only ? "plan" : "run") << " finished in " << total
+                    << " s; work directory " << request.workdir.string());
+  });
+  return ExitCode::kOk;
+}
+
+}  // namespace ff::coordinator

@@ -1,0 +1,152 @@
+#include "coordinator/plan_phase.h"
+
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+
+#include "core/atomic_file.h"
+#include "core/error.h"
+#include "core/log.h"
+
+extern "C" {
+#include <libavutil/rational.h>
+}
+
+namespace ff::coordinator {
+namespace {
+
+// The output rate as a fraction: the source's own fraction when the job
+// follows it (so 30000/1001 stays exact), else the nearest small fraction.
+AVRational output_rate(const core::JobOptions& job, const media::VideoInfo& video) {
+  const media::Rational src =
+      video.avg_frame_rate.num > 0 ? video.avg_frame_rate : video.r_frame_rate;
+  const double fps = core::resolve_output_fps(job.output, src.value());
+  if (src.num > 0 && std::abs(fps - src.value()) < 1e-9) return {src.num, src.den};
+  return av_d2q(fps, 1001000);
+}
+
+}  // namespace
+
+analysis::PlanParams plan_params_of(const core::JobOptions& job, const media::VideoInfo& video) {
+  analysis::PlanParams p;
+  const core::SplitOptions& s = job.split;
+  p.cuts.adaptive_ratio = s.adaptive_ratio;
+  p.cuts.min_content = s.min_content;
+  p.cuts.window_frames = s.window_frames;
+  p.cuts.min_scene_s = s.min_scene_s;
+  p.cuts.flash_max_frames = s.flash_max_frames;
+  const AVRational rate = output_rate(job, video);
+  p.timeline.fps_num = rate.num;
+  p.timeline.fps_den = rate.den;
+  // Segment boundaries must not depend on how many ranks run the job (the
+  // output is byte-identical for any rank count): plan for the job's number.
+  p.segments.ranks = s.plan_ranks;
+  p.segments.segments_per_rank = s.segments_per_rank;
+  p.segments.max_segment_s = s.max_segment_s;
+  p.segments.min_segment_s = std::min(p.segments.min_segment_s, s.max_segment_s / 2);
+  const core::ReframeOptions& r = job.reframe;
+  p.speaker.speaker_hold_s = r.speaker_hold_s;
+  p.crop.steady_max_motion = r.steady_max_motion;
+  p.crop.dead_zone = r.dead_zone;
+  // The job speaks in source widths per second; the path planner in pixels per frame.
+  const double out_fps = static_cast<double>(rate.num) / static_cast<double>(rate.den);
+  p.crop.max_pan_px_per_frame = r.max_pan_width_per_s * video.display_width / out_fps;
+  p.crop.smoothing_s = r.smoothing_s;
+  p.crop.no_face = r.no_face == core::NoFacePolicy::kHold ? analysis::NoFacePolicy::kHold
+                                                          : analysis::NoFacePolicy::kCentre;
+  p.out_width = job.output.width;
+  p.out_height = job.output.height;
+  p.face_mode = r.mode == core::ReframeMode::kFace;
+  return p;
+}
+
+analysis::Plan run_plan_phase(core::Store& store, const core::JobOptions& job,
+                              const media::ProbeResult& probe, const analysis::ScanData& scan,
+                              const std::filesystem::path& workdir) {
+  const analysis::PlanParams params = plan_params_of(job, probe.video);
+  analysis::Plan plan;
+  try {
+    plan = analysis::make_plan(scan, params);
+  } catch (const std::invalid_argument& e) {
+    throw RuntimeError(std::string("plan: ") + e.what());
+  }
+  store.commit("/plan", [&](core::GroupWriter& g) {
+    g.set_attr_i64("fps_num", plan.grid.fps_num);
+    g.set_attr_i64("fps_den", plan.grid.fps_den);
+    g.set_attr_i64("out_frames", plan.out_frames());
+    g.set_attr_i64("crop_w", plan.crop_size.w);
+    g.set_attr_i64("crop_h", plan.crop_size.h);
+    g.write("cuts", plan.cut_out_frames, "output frames");
+    g.write("cuts_src", plan.cut_src_frames, "source frames");
+    g.write("src_frame", plan.grid.src_frame, "source frame shown on each output frame");
+    g.write("speaker", plan.speaker, "person id within the shot, -1 none");
+    std::vector<double> crop;
+    crop.reserve(plan.crop.size() * 4);
+    for (const auto& w : plan.crop) crop.insert(crop.end(), {w.cx, w.cy, w.w, w.h});
+    g.write_table("crop", crop, {"cx", "cy", "w", "h"}, "displayed source pixels");
+    std::vector<int64_t> shots;
+    for (const auto& s : plan.shots) {
+      shots.insert(shots.end(), {s.out.begin, s.out.end, s.mode == analysis::CropMode::kTrack,
+                                 s.persons, s.speaker});
+    }
+    g.write_table("shots", shots, {"begin", "end", "track", "persons", "speaker"}, "output frames");
+    std::vector<int64_t> segments;
+    for (const auto& s : plan.segments) {
+      segments.insert(segments.end(), {s.id, s.out.begin, s.out.end, s.shot, s.starts_at_cut});
+    }
+    g.write_table("segments", segments, {"id", "begin", "end", "shot", "starts_at_cut"},
+                  "output frames");
+  });
+  core::write_file_atomically(workdir / "plan.json", plan_json(plan, probe));
+  size_t tracked = 0;
+  for (const auto& s : plan.shots) tracked += s.mode == analysis::CropMode::kTrack ? 1 : 0;
+  FF_INFO("plan: " << plan.out_frames() << " output frames at " << plan.grid.fps_num << "/"
+                   << plan.grid.fps_den << " fps, " << plan.shots.size() << " shots (" << tracked
+                   << " tracked), " << plan.segments.size() << " segments, crop "
+                   << plan.crop_size.w << "x" << plan.crop_size.h << "; "
+                   << (workdir / "plan.json").string());
+  return plan;
+}
+
+std::string plan_json(const analysis::Plan& plan, const media::ProbeResult& probe) {
+  using nlohmann::json;
+  json j;
+  j["input"] = probe.path.string();
+  j["fps"] = {{"num", plan.grid.fps_num}, {"den", plan.grid.fps_den}};
+  j["out_frames"] = plan.out_frames();
+  j["duration_s"] = plan.grid.time_s(plan.out_frames());
+  j["crop_size"] = {{"w", plan.crop_size.w}, {"h", plan.crop_size.h}};
+  json cuts = json::array();
+  for (size_t i = 0; i < plan.cut_out_frames.size(); ++i) {
+    cuts.push_back({{"out_frame", plan.cut_out_frames[i]},
+                    {"time_s", plan.grid.time_s(plan.cut_out_frames[i])}});
+  }
+  j["cuts"] = cuts;
+  json shots = json::array();
+  for (size_t i = 0; i < plan.shots.size(); ++i) {
+    const auto& s = plan.shots[i];
+    const auto& first = plan.crop[static_cast<size_t>(s.out.begin)];
+    shots.push_back({{"index", i},
+                     {"out_begin", s.out.begin},
+                     {"out_end", s.out.end},
+                     {"start_s", plan.grid.time_s(s.out.begin)},
+                     {"end_s", plan.grid.time_s(s.out.end)},
+                     {"mode", analysis::to_string(s.mode)},
+                     {"persons", s.persons},
+                     {"speaker", s.speaker},
+                     {"speaker_share", s.speaker_share},
+                     {"first_window", {{"cx", first.cx}, {"cy", first.cy}}}});
+  }
+  j["shots"] = shots;
+  json segments = json::array();
+  for (const auto& s : plan.segments) {
+    segments.push_back({{"id", s.id},
+                        {"out_begin", s.out.begin},
+                        {"out_end", s.out.end},
+                        {"shot", s.shot},
+                        {"starts_at_cut", s.starts_at_cut}});
+  }
+  j["segments"] = segments;
+  return j.dump(2) + "\n";
+}
+
+}  // namespace ff::coordinator

@@ -1,0 +1,161 @@
+// `framefarm plan` on the generated two-speaker call, checked against the
+// generator's ground truth (tests/recordings): cuts, face tracks, active
+// speaker, crop path, and the same plan from 1 and 3 ranks.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+#include "analysis/scene_cuts.h"
+#include "core/options.h"
+#include "core/store.h"
+#include "support/testenv.h"
+#include "support/truth.h"
+
+namespace ff {
+namespace {
+
+using test::run_command;
+using test::shell_quote;
+
+class PlanOnCall : public testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new test::TempDir("plan-e2e");
+    const auto input = test::recording("call.mp4");
+    job_ = (test::source_dir() / "jobs/vertical.toml").string();
+    // Scan chunks of 5 s (4 chunks) so that 3 ranks really share the scan.
+    const auto result = test::run_framefarm(
+        "plan " + shell_quote(job_) + " --input " + shell_quote(input.string()) + " --workdir " +
+        shell_quote((*dir_ / "one").string()) + " --set split.scan_chunk_s=5");
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    truth_ = new test::Truth(test::load_truth(test::testdata_dir() / "call.json"));
+  }
+  static void TearDownTestSuite() {
+    delete dir_;
+    delete truth_;
+  }
+  static core::Store store(const std::string& run = "one") {
+    return core::Store(*dir_ / run / core::Store::kFileName);
+  }
+
+  static test::TempDir* dir_;
+  static test::Truth* truth_;
+  static std::string job_;
+};
+test::TempDir* PlanOnCall::dir_ = nullptr;
+test::Truth* PlanOnCall::truth_ = nullptr;
+std::string PlanOnCall::job_;
+
+TEST_F(PlanOnCall, CutsMatchTheTruthWithF1OfAtLeast098) {
+  const auto cuts = store().read_i64("/plan/cuts");
+  const double f1 = analysis::cut_f1(truth_->cut_frames, cuts.data, 1);
+  EXPECT_GE(f1, 0.98) << "found " << testing::PrintToString(cuts.data) << " truth "
+                      << testing::PrintToString(truth_->cut_frames);
+}
+
+TEST_F(PlanOnCall, FaceTracksSitOnTheTrueFacesAndNeverOnScreenShare) {
+  const auto faces = store().read_f32("/scan/faces");
+  ASSERT_GT(faces.rows, 0);
+  int64_t within = 0, on_screen_share = 0;
+  for (int64_t i = 0; i < faces.rows; ++i) {
+    const auto frame = static_cast<int64_t>(faces.at(i, 0));
+    const double cx = faces.at(i, 2) + faces.at(i, 4) / 2;
+    const test::TruthShot& shot = truth_->shot_of(frame);
+    if (shot.faces.empty()) {
+      ++on_screen_share;
+      continue;
+    }
+    double best = 1.0;
+    for (const auto& face : shot.faces) {
+      best = std::min(
+          best, std::abs(face.boxes[static_cast<size_t>(frame - shot.start_frame)].cx() - cx));
+    }
+    within += best <= 0.05 ? 1 : 0;
+  }
+  EXPECT_EQ(on_screen_share, 0) << "false tracks on screen-share shots";
+  EXPECT_GE(static_cast<double>(within) / static_cast<double>(faces.rows), 0.95)
+      << within << " of " << faces.rows << " detections within 5% of the frame width";
+}
+
+TEST_F(PlanOnCall, CropFollowsTheActiveSpeakerAndCentresTheFace) {
+  const auto crop = store().read_f64("/plan/crop");
+  ASSERT_EQ(crop.rows, truth_->frames);
+  int64_t speaking = 0, right_person = 0, with_face = 0, centred = 0;
+  for (int64_t f = 0; f < crop.rows; ++f) {
+    const test::TruthShot& shot = truth_->shot_of(f);
+    if (shot.faces.empty()) continue;
+    const double window_cx = crop.at(f, 0) / truth_->width;
+    const double crop_w = crop.at(f, 2) / truth_->width;
+    // The face the window is on: the nearest true face centre.
+    const test::TruthFace* nearest = nullptr;
+    for (const auto& face : shot.faces) {
+      const auto& box = face.boxes[static_cast<size_t>(f - shot.start_frame)];
+      if (!nearest || std::abs(box.cx() - window_cx) <
+                          std::abs(nearest->boxes[static_cast<size_t>(f - shot.start_frame)].cx() -
+                                   window_cx)) {
+        nearest = &face;
+      }
+    }
+    const auto& box = nearest->boxes[static_cast<size_t>(f - shot.start_frame)];
+    ++with_face;
+    centred += std::abs(box.cx() - window_cx) <= 0.10 * crop_w ? 1 : 0;
+    const auto who = truth_->speaker_at(static_cast<double>(f) / truth_->fps);
+    if (who) {
+      ++speaking;
+      right_person += nearest->who == *who || shot.faces.size() == 1 ? 1 : 0;
+    }
+  }
+  EXPECT_GE(static_cast<double>(right_person) / static_cast<double>(speaking), 0.90)
+      << right_person << " of " << speaking << " speaking frames show the speaker";
+  EXPECT_GE(static_cast<double>(centred) / static_cast<double>(with_face), 0.90)
+      << centred << " of " << with_face << " frames with a face have it centred";
+}
+
+TEST_F(PlanOnCall, WindowNeverJumpsInsideAShotAndSteadyShotsStandStill) {
+  const auto crop = store().read_f64("/plan/crop");
+  const auto shots = store().read_i64("/plan/shots");
+  const double max_step =
+      core::load_job(job_).reframe.max_pan_width_per_s * truth_->width / truth_->fps;
+  for (int64_t s = 0; s < shots.rows; ++s) {
+    const int64_t begin = shots.at(s, 0), end = shots.at(s, 1);
+    const bool track = shots.at(s, 2) != 0;
+    for (int64_t f = begin + 1; f < end; ++f) {
+      const double step =
+          std::hypot(crop.at(f, 0) - crop.at(f - 1, 0), crop.at(f, 1) - crop.at(f - 1, 1));
+      if (track) {
+        ASSERT_LE(step, max_step + 1e-6) << "shot " << s << " frame " << f;
+      } else {
+        ASSERT_EQ(step, 0.0) << "steady shot " << s << " moved at frame " << f;
+      }
+    }
+  }
+}
+
+TEST_F(PlanOnCall, ThreeRanksGiveTheSamePlanAsOne) {
+  const std::string root = getuid() == 0 ? " --allow-run-as-root" : "";
+  const auto result =
+      run_command("mpirun -n 3 --oversubscribe" + root + " " +
+                  shell_quote(test::framefarm_bin().string()) + " plan " + shell_quote(job_) +
+                  " --input " + shell_quote(test::recording("call.mp4").string()) + " --workdir " +
+                  shell_quote((*dir_ / "three").string()) + " --set split.scan_chunk_s=5");
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const auto chunks = store("three").read_f64("/scan/chunks");
+  ASSERT_GE(chunks.rows, 3);
+  const std::vector<double> chunk_ranks = chunks.column("rank");
+  const std::set<double> ranks_used(chunk_ranks.begin(), chunk_ranks.end());
+  EXPECT_GE(ranks_used.size(), 2u) << "the scan chunks should be spread over the ranks";
+  for (const char* path : {"/plan/cuts", "/plan/src_frame"}) {
+    EXPECT_EQ(store("three").read_i64(path).data, store().read_i64(path).data) << path;
+  }
+  EXPECT_EQ(store("three").read_f64("/plan/crop").data, store().read_f64("/plan/crop").data);
+  EXPECT_EQ(store("three").read_i64("/plan/shots").data, store().read_i64("/plan/shots").data);
+  EXPECT_EQ(store("three").read_i64("/plan/segments").data,
+            store().read_i64("/plan/segments").data);
+  EXPECT_EQ(store("three").read_i32("/plan/speaker").data, store().read_i32("/plan/speaker").data);
+}
+
+}  // namespace
+}  // namespace ff
