@@ -2,11 +2,14 @@
 
 #include <chrono>
 #include <optional>
+#include <thread>
 
+#include "coordinator/audio_phase.h"
 #include "coordinator/collective.h"
 #include "coordinator/job_params.h"
 #include "coordinator/mpi_env.h"
 #include "coordinator/plan_phase.h"
+#include "coordinator/render_phase.h"
 #include "coordinator/scan_phase.h"
 #include "coordinator/scan_store.h"
 #include "core/atomic_file.h"
@@ -14,6 +17,8 @@
 #include "core/options.h"
 #include "core/store.h"
 #include "media/probe.h"
+#include "media/segment_file.h"
+#include "media/stitch.h"
 
 namespace ff::coordinator {
 namespace {
@@ -44,6 +49,97 @@ void write_phase_times(core::Store& store,
     }
     g.write("wall_s", seconds, "s");
     g.set_attr_string("wall_s", "phases", names);
+  });
+}
+
+void write_render_metrics(core::Store& store, const RenderPhaseResult& render) {
+  store.commit("/metrics/render", [&](core::GroupWriter& g) {
+    std::vector<double> rows;
+    for (size_t i = 0; i < render.segments.size(); ++i) {
+      const SegmentMetrics& m = render.segments[i];
+      rows.insert(rows.end(), {static_cast<double>(i), static_cast<double>(m.rank),
+                               static_cast<double>(m.result.frames), m.seconds, m.result.decode_s,
+                               m.result.scale_s, m.result.encode_s,
+                               static_cast<double>(m.result.bytes), m.result.reused ? 1.0 : 0.0});
+    }
+    g.write_table("segments", rows,
+                  {"segment", "rank", "frames", "seconds", "decode_s", "scale_s", "encode_s",
+                   "bytes", "reused"},
+                  "s (bytes, frames and ids as counts)");
+    g.set_attr_string("encoder", render.encoder);
+  });
+}
+
+// Render over the farm while rank 0 runs the audio phase in a thread of its
+// own (it needs only the plan's shots), then stitch on rank 0.
+void render_and_stitch(const JobRequest& request, const core::JobOptions& job,
+                       std::vector<std::pair<std::string, double>>& phases,
+                       const std::optional<media::ProbeResult>& probe,
+                       const std::optional<analysis::ScanData>& scan,
+                       const std::optional<analysis::Plan>& plan,
+                       std::optional<core::Store>& store) {
+  const std::filesystem::path segments_dir = request.workdir / "segments";
+  worker::RenderContext context;
+  std::optional<AudioResult> audio;
+  std::exception_ptr audio_error;
+  std::thread audio_thread;
+  root_step([&] {
+    context = make_render_context(*probe, *scan, *plan, job);
+    std::filesystem::create_directories(segments_dir);
+    AudioPhaseInput in;
+    in.input = request.input;
+    in.audio_stream = probe->audio ? probe->audio->stream_index : -1;
+    in.video_start_s = static_cast<double>(probe->video.start_pts) * probe->video.time_base.value();
+    in.shots = audio_shots_of(*plan);
+    in.duration_s = plan->grid.time_s(plan->out_frames());
+    in.audio = job.audio;
+    in.audio_bitrate_kbps = job.output.audio_bitrate_kbps;
+    in.workdir = request.workdir;
+    audio_thread = std::thread([in, &audio, &audio_error] {
+      try {
+        audio = run_audio_phase(in);
+      } catch (...) {
+        audio_error = std::current_exception();
+      }
+    });
+  });
+  // The audio thread must be joined on every way out of this function.
+  struct Joiner {
+    std::thread& t;
+    ~Joiner() {
+      if (t.joinable()) t.join();
+    }
+  } joiner{audio_thread};
+
+  RenderPhaseResult render;
+  {
+    PhaseTimer timer(phases, "render");
+    render = run_render_phase(request.input, context, segments_dir, job, farm_config_of(job));
+  }
+  root_step([&] {
+    audio_thread.join();
+    if (audio_error) std::rethrow_exception(audio_error);
+    phases.emplace_back("audio (overlapped)", audio->total_s);
+    write_audio_result(*store, *audio);
+    write_render_metrics(*store, render);
+    PhaseTimer timer(phases, "stitch");
+    std::vector<std::filesystem::path> segment_files;
+    for (const auto& s : plan->segments) {
+      segment_files.push_back(media::segment_path(segments_dir, static_cast<int>(s.id)));
+    }
+    std::optional<std::filesystem::path> audio_file;
+    if (!audio->skipped) audio_file = audio->m4a_path;
+    media::StitchOptions options;
+    options.fps = {static_cast<int>(plan->grid.fps_num), static_cast<int>(plan->grid.fps_den)};
+    options.expected_frames = plan->out_frames();
+    media::stitch(segment_files, audio_file, request.output, options);
+    FF_INFO("stitch: " << request.output.string() << ": " << plan->out_frames() << " frames, "
+                       << std::filesystem::file_size(request.output) << " bytes, encoder "
+                       << render.encoder << " (" << render.reused << " of " << plan->segments.size()
+                       << " segments reused)"
+                       << (audio->skipped ? ", no audio"
+                                          : ", audio matched to " +
+                                                std::to_string(job.audio.target_lufs) + " LUFS"));
   });
 }
 
@@ -116,10 +212,12 @@ ExitCode run_job(const JobRequest& raw_request) {
     });
   }
 
+  std::optional<analysis::Plan> plan;
   root_step([&] {
     PhaseTimer timer(phases, "plan");
-    run_plan_phase(*store, job, *probe, *scan, request.workdir);
+    plan = run_plan_phase(*store, job, *probe, *scan, request.workdir);
   });
+  if (!request.plan_only) render_and_stitch(request, job, phases, probe, scan, plan, store);
   root_step([&] {
     write_phase_times(*store, phases);
     const double total =

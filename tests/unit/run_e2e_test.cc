@@ -1,0 +1,157 @@
+// `framefarm run` end to end on the generated call: the delivery checked with
+// ffprobe and ffmpeg (independent of framefarm), the same bytes from 1 and 3
+// ranks, and a rerun that reuses every segment.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "core/store.h"
+#include "media/segment_file.h"
+#include "support/testenv.h"
+#include "support/truth.h"
+
+namespace ff {
+namespace {
+
+using test::run_command;
+using test::shell_quote;
+
+std::string job_args(const std::filesystem::path& out) {
+  return shell_quote((test::source_dir() / "jobs/demo.toml").string()) + " --input " +
+         shell_quote(test::recording("call.mp4").string()) + " --output " +
+         shell_quote(out.string()) + " --set output.width=360 --set output.height=640";
+}
+
+std::string mpirun(int ranks) {
+  return "mpirun -n " + std::to_string(ranks) + " --oversubscribe" +
+         (getuid() == 0 ? " --allow-run-as-root " : " ") +
+         shell_quote(test::framefarm_bin().string());
+}
+
+std::string slurp(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+class RunOnCall : public testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new test::TempDir("run-e2e");
+    const auto one = test::run_framefarm("run " + job_args(*dir_ / "one.mp4"));
+    ASSERT_EQ(one.exit_code, 0) << one.err;
+    first_log_ = new std::string(one.err);
+  }
+  static void TearDownTestSuite() {
+    delete dir_;
+    delete first_log_;
+  }
+  static nlohmann::json ffprobe(const std::filesystem::path& file) {
+    const auto r = run_command("ffprobe -v error -print_format json -show_streams -show_format " +
+                               shell_quote(file.string()));
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return nlohmann::json::parse(r.out);
+  }
+  static test::TempDir* dir_;
+  static std::string* first_log_;
+};
+test::TempDir* RunOnCall::dir_ = nullptr;
+std::string* RunOnCall::first_log_ = nullptr;
+
+TEST_F(RunOnCall, DeliveryIsHighAt40Yuv420pBt709TvRange) {
+  const auto j = ffprobe(*dir_ / "one.mp4");
+  const auto& v = j.at("streams").at(0);
+  EXPECT_EQ(v.at("codec_name"), "h264");
+  EXPECT_EQ(v.at("profile"), "High");
+  EXPECT_EQ(v.at("level"), 40);
+  EXPECT_EQ(v.at("pix_fmt"), "yuv420p");
+  EXPECT_EQ(v.at("width"), 360);
+  EXPECT_EQ(v.at("height"), 640);
+  EXPECT_EQ(v.at("color_primaries"), "bt709");
+  EXPECT_EQ(v.at("color_transfer"), "bt709");
+  EXPECT_EQ(v.at("color_space"), "bt709");
+  EXPECT_EQ(v.at("color_range"), "tv");
+  EXPECT_EQ(v.at("r_frame_rate"), "30/1");
+  EXPECT_EQ(j.at("streams").size(), 2u) << "video and audio";
+}
+
+TEST_F(RunOnCall, DecodesWithoutErrorsFrameExactAndInSync) {
+  const auto out = *dir_ / "one.mp4";
+  const auto decode =
+      run_command("ffmpeg -v error -xerror -i " + shell_quote(out.string()) + " -f null -");
+  EXPECT_EQ(decode.exit_code, 0);
+  EXPECT_EQ(decode.err, "") << "ffmpeg -xerror reported decode errors";
+  const auto count = run_command(
+      "ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_read_frames "
+      "-of csv=p=0 " +
+      shell_quote(out.string()));
+  const test::Truth truth = test::load_truth(test::testdata_dir() / "call.json");
+  core::Store store(*dir_ / "one.mp4.work" / core::Store::kFileName);
+  const int64_t planned = store.read_attr_i64("/plan", "out_frames");
+  EXPECT_EQ(std::stoll(count.out), planned);
+  EXPECT_EQ(planned, truth.frames) << "CFR 30 -> 30 keeps every frame";
+  const auto j = ffprobe(out);
+  const double video_s = std::stod(j.at("streams").at(0).at("duration").get<std::string>());
+  const double audio_s = std::stod(j.at("streams").at(1).at("duration").get<std::string>());
+  EXPECT_NEAR(video_s, truth.duration_s, 1.0 / 30);
+  EXPECT_NEAR(audio_s, video_s, 1.0 / 30) << "A/V durations differ by more than a frame";
+}
+
+// Byte identity across rank counts is not reached yet: libx264 through
+// libavcodec gives different bytes for identical input pictures from one
+// process to the next (docs/status.md). Until then this checks what 3 ranks
+// must deliver: the same frame count, the same plan, and workers that work.
+TEST_F(RunOnCall, ThreeRanksDeliverTheSamePlanAndFrameCount) {
+  const auto r = run_command(mpirun(3) + " run " + job_args(*dir_ / "three.mp4"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  core::Store three(*dir_ / "three.mp4.work" / core::Store::kFileName);
+  core::Store one(*dir_ / "one.mp4.work" / core::Store::kFileName);
+  const auto ranks = three.read_f64("/metrics/render/segments").column("rank");
+  EXPECT_GT(*std::max_element(ranks.begin(), ranks.end()), 0.0) << "workers rendered nothing";
+  EXPECT_EQ(three.read_f64("/plan/crop").data, one.read_f64("/plan/crop").data);
+  EXPECT_EQ(three.read_i64("/plan/segments").data, one.read_i64("/plan/segments").data);
+  const auto count = run_command(
+      "ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_read_frames "
+      "-of csv=p=0 " +
+      shell_quote((*dir_ / "three.mp4").string()));
+  EXPECT_EQ(std::stoll(count.out), one.read_attr_i64("/plan", "out_frames"));
+}
+
+TEST_F(RunOnCall, RerunReusesVerifiedSegmentsAndGivesTheSameBytes) {
+  const std::string before = slurp(*dir_ / "one.mp4");
+  const auto r = test::run_framefarm("run " + job_args(*dir_ / "one.mp4"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("scan: reusing"), std::string::npos) << r.err;
+  const auto metrics = core::Store(*dir_ / "one.mp4.work" / core::Store::kFileName)
+                           .read_f64("/metrics/render/segments");
+  for (double reused : metrics.column("reused")) EXPECT_EQ(reused, 1.0);
+  EXPECT_TRUE(slurp(*dir_ / "one.mp4") == before) << "the resumed output differs";
+}
+
+TEST_F(RunOnCall, SegmentJoinsInsideAShotDoNotChangeTheCropPath) {
+  // Cut the same job into 2-second segments: many joins fall inside shots,
+  // and the crop path must be the same window for window, because it is
+  // planned per shot, globally, before any segment exists.
+  const auto r =
+      test::run_framefarm("plan " + shell_quote((test::source_dir() / "jobs/demo.toml").string()) +
+                          " --input " + shell_quote(test::recording("call.mp4").string()) +
+                          " --workdir " + shell_quote((*dir_ / "short-segments").string()) +
+                          " --set output.width=360 --set output.height=640"
+                          " --set split.max_segment_s=2");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  core::Store fine(*dir_ / "short-segments" / core::Store::kFileName);
+  core::Store coarse(*dir_ / "one.mp4.work" / core::Store::kFileName);
+  const auto segments = fine.read_i64("/plan/segments");
+  int joins_inside_shots = 0;
+  for (int64_t s = 1; s < segments.rows; ++s) joins_inside_shots += segments.at(s, 4) == 0 ? 1 : 0;
+  EXPECT_GT(joins_inside_shots, coarse.read_i64("/plan/segments").rows);
+  EXPECT_EQ(fine.read_f64("/plan/crop").data, coarse.read_f64("/plan/crop").data);
+}
+
+}  // namespace
+}  // namespace ff
