@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 BUILD_DIR=${BUILD_DIR:-build}
-read -r -a packages < <(grep -v '^#' scripts/packages.txt | tr '\n' ' ')
+mapfile -t packages < <(grep -v -e '^#' -e '^$' scripts/packages.txt)
 
 missing=()
 for p in "${packages[@]}"; do
