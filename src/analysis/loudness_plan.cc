@@ -47,7 +47,11 @@ void measure_group(std::span<const ShotLoudness> shots, const LoudnessPlanParams
   group.noise_floor_lufs.reset();
   for (size_t i = group.first_shot; i < group.end_shot; ++i) {
     group.duration_s += shots[i].duration_s;
-    std::optional<double> floor = shots[i].noise_floor_lufs;
+    // A low percentile of a shot with no pause is the programme itself, not
+    // a floor: it counts only when it lies kMinPauseDepthLu below the shot.
+    const double pause_floor = shots[i].noise_floor_lufs.value_or(HUGE_VAL);
+    std::optional<double> floor;
+    if (pause_floor <= shots[i].integrated_lufs - kMinPauseDepthLu) floor = pause_floor;
     const bool silent = !(shots[i].integrated_lufs >= params.silence_lufs);
     if (silent && std::isfinite(shots[i].integrated_lufs)) {
       floor = std::max(floor.value_or(-HUGE_VAL), shots[i].integrated_lufs);

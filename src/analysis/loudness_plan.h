@@ -25,7 +25,10 @@
 //    per shot can check it with LoudnessMeter::programme_lufs.)
 // 3. Group noise floor: the loudest of the members' `noise_floor_lufs` and
 //    the integrated loudness of its silent members (a silent shot is all
-//    floor). None when no member gives one.
+//    floor). None when no member gives one. A member's noise_floor_lufs counts
+//    only when it is at least kMinPauseDepthLu below its integrated loudness:
+//    a shot talked through from end to end has no pause, and a low percentile
+//    of its blocks is speech, not a floor to protect.
 // 4. Gain of a group that is not silent: target_lufs - loudness, clamped to
 //    [-max_cut_db, +max_gain_db]. Then, when the group has a noise floor and
 //    the gain is a boost, the boost is capped so that the floor rises by at
@@ -47,6 +50,10 @@
 #include <vector>
 
 namespace ff::analysis {
+
+// How far below a shot's loudness a block percentile must lie to be a pause's
+// noise floor (rule 3).
+inline constexpr double kMinPauseDepthLu = 20.0;
 
 struct ShotLoudness {
   double integrated_lufs = 0.0;  // gated integrated loudness; -inf for digital silence

@@ -179,6 +179,18 @@ TEST(LoudnessPlan, NoiseFloorLimitsTheBoost) {
   EXPECT_DOUBLE_EQ(merged.gain_db[1], 5.0);
 }
 
+TEST(LoudnessPlan, AShotTalkedThroughHasNoFloorToProtect) {
+  // A speaker shot with no pause: its 10th-percentile block (-35) is speech,
+  // 8 LU under the shot, not a pause. It gets the full boost; the same shot
+  // with a real pause at -48 (21 LU under) is capped at +3 dB.
+  const LoudnessPlan plan =
+      plan_shot_gains(std::vector<ShotLoudness>{{-27.0, 4.0, -35.0}, {-27.0, 4.0, -48.0}}, {});
+  EXPECT_DOUBLE_EQ(plan.gain_db[0], 11.0);
+  EXPECT_EQ(plan.groups[0].rule, GainRule::kToTarget);
+  EXPECT_DOUBLE_EQ(plan.gain_db[1], 3.0);
+  EXPECT_EQ(plan.groups[1].rule, GainRule::kFloorLimited);
+}
+
 TEST(LoudnessPlan, NoiseFloorFromMomentaryBlocks) {
   // 4 s of 0.5 s bursts at -30 LUFS and 0.5 s pauses of noise at -50 LUFS:
   // the 10th percentile of momentary loudness (every 100 ms) is the pause level.
