@@ -22,6 +22,7 @@ shot-level loudness matching, and a QA report.
 commands:
   run JOB --input FILE     run a job end to end (under mpirun/srun for many ranks)
   plan JOB --input FILE    probe, scan and plan only; writes plan.json
+  qa FILE [--job JOB]      check a delivered file against the spec; writes report.json
   probe FILE               print what framefarm knows about a media file, as JSON
 
 options:

@@ -9,6 +9,7 @@ const Command* find_command(const std::string& name) {
       Command{"probe", cmd_probe},
       Command{"run", cmd_run},
       Command{"plan", cmd_plan},
+      Command{"qa", cmd_qa},
   };
   for (const auto& c : kCommands) {
     if (name == c.name) return &c;

@@ -17,5 +17,6 @@ const Command* find_command(const std::string& name);
 int cmd_probe(const std::vector<std::string>& args);
 int cmd_run(const std::vector<std::string>& args);
 int cmd_plan(const std::vector<std::string>& args);
+int cmd_qa(const std::vector<std::string>& args);
 
 }  // namespace ff::app
