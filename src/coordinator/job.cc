@@ -1,6 +1,8 @@
 #include "coordinator/job.h"
 
 #include <chrono>
+#include <cstdio>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <thread>
 
@@ -9,6 +11,7 @@
 #include "coordinator/job_params.h"
 #include "coordinator/mpi_env.h"
 #include "coordinator/plan_phase.h"
+#include "coordinator/qa_phase.h"
 #include "coordinator/render_phase.h"
 #include "coordinator/scan_phase.h"
 #include "coordinator/scan_store.h"
@@ -143,6 +146,36 @@ void render_and_stitch(const JobRequest& request, const core::JobOptions& job,
   });
 }
 
+// QA of the delivery over every rank, then report.json and the summary.
+ExitCode run_qa(const JobRequest& request, const core::JobOptions& job,
+                std::vector<std::pair<std::string, double>>& phases,
+                std::chrono::steady_clock::time_point job_start) {
+  QaRequest qa;
+  qa.file = request.output;
+  qa.job = job;
+  qa.workdir = request.workdir;
+  qa.input = request.input;
+  QaReport report;
+  {
+    PhaseTimer timer(phases, "qa");
+    report = run_qa_phase(qa);
+  }
+  root_step([&] {
+    nlohmann::json timings = nlohmann::json::array();
+    for (const auto& [name, seconds] : phases) {
+      timings.push_back({{"phase", name}, {"wall_s", seconds}});
+    }
+    report.extra["phases"] = timings;
+    report.extra["job_wall_s"] =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - job_start).count();
+    const std::filesystem::path path = qa_report_path(qa);
+    write_qa_report(report, path);
+    std::fputs(qa_summary(report, path).c_str(), stdout);
+    std::fflush(stdout);
+  });
+  return report.passed ? ExitCode::kOk : ExitCode::kQaFailed;
+}
+
 }  // namespace
 
 JobRequest with_default_paths(JobRequest request) {
@@ -217,7 +250,11 @@ ExitCode run_job(const JobRequest& raw_request) {
     PhaseTimer timer(phases, "plan");
     plan = run_plan_phase(*store, job, *probe, *scan, request.workdir);
   });
-  if (!request.plan_only) render_and_stitch(request, job, phases, probe, scan, plan, store);
+  ExitCode code = ExitCode::kOk;
+  if (!request.plan_only) {
+    render_and_stitch(request, job, phases, probe, scan, plan, store);
+    code = run_qa(request, job, phases, job_start);
+  }
   root_step([&] {
     write_phase_times(*store, phases);
     const double total =
@@ -225,7 +262,7 @@ ExitCode run_job(const JobRequest& raw_request) {
     FF_INFO("job: " << (request.plan_only ? "plan" : "run") << " finished in " << total
                     << " s; work directory " << request.workdir.string());
   });
-  return ExitCode::kOk;
+  return code;
 }
 
 }  // namespace ff::coordinator

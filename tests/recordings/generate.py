@@ -40,7 +40,8 @@ def parse_args(argv):
                    help="bench: length in seconds (default 600)")
     p.add_argument("--size", default="1920x1080", help="bench: WIDTHxHEIGHT (default 1920x1080)")
     p.add_argument("--threads", type=int, default=1,
-                   help="bench: x264 threads (output is identical for any count; default 1)")
+                   help="bench: x264 threads (deterministic for a given count, but different counts give "
+                   "different bytes, so the count is part of the stamp; default 1)")
     p.add_argument("--cascade-dir", default=None,
                    help="directory with haarcascade_frontalface_default.xml "
                    "(default /usr/share/opencv4/haarcascades)")
@@ -86,7 +87,8 @@ def source_hash(args):
         h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     params = {"set": args.set}
     if args.set == "bench":
-        params.update(duration_s=args.duration_s, width=args.width, height=args.height)
+        params.update(duration_s=args.duration_s, width=args.width, height=args.height,
+                      threads=args.threads)
     h.update(json.dumps(params, sort_keys=True).encode())
     try:
         version = subprocess.run(["ffmpeg", "-version"], capture_output=True, text=True).stdout
@@ -176,7 +178,12 @@ def main(argv):
         with open(args.out / ".lock", "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)  # a concurrent run finishes first, then we re-check
             if args.force or not is_cached(args, digest):
-                build(args, digest)
+                try:
+                    build(args, digest)
+                except (RuntimeError, OSError) as e:
+                    print(f"generate.py: building set '{set_key(args)}' in {args.out} failed: {e}",
+                          file=sys.stderr)
+                    return 1
         print(f"[recordings] {args.out}: set '{set_key(args)}' written "
               f"({time.monotonic() - t0:.1f} s)")
     if args.check:
