@@ -30,21 +30,27 @@ class PlanOnCall : public testing::Test {
     const auto result = test::run_framefarm(
         "plan " + shell_quote(job_) + " --input " + shell_quote(input.string()) + " --workdir " +
         shell_quote((*dir_ / "one").string()) + " --set split.scan_chunk_s=5");
-    ASSERT_EQ(result.exit_code, 0) << result.err;
+    setup_ = new test::CommandResult(result);
     truth_ = new test::Truth(test::load_truth(test::testdata_dir() / "call.json"));
   }
   static void TearDownTestSuite() {
     delete dir_;
     delete truth_;
+    delete setup_;
   }
+  // A failed `framefarm plan` fails every test (an ASSERT in SetUpTestSuite
+  // would only mark them skipped).
+  void SetUp() override { ASSERT_EQ(setup_->exit_code, 0) << setup_->err; }
   static core::Store store(const std::string& run = "one") {
     return core::Store(*dir_ / run / core::Store::kFileName);
   }
 
   static test::TempDir* dir_;
   static test::Truth* truth_;
+  static test::CommandResult* setup_;
   static std::string job_;
 };
+test::CommandResult* PlanOnCall::setup_ = nullptr;
 test::TempDir* PlanOnCall::dir_ = nullptr;
 test::Truth* PlanOnCall::truth_ = nullptr;
 std::string PlanOnCall::job_;

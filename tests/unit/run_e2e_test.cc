@@ -43,14 +43,15 @@ class RunOnCall : public testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new test::TempDir("run-e2e");
-    const auto one = test::run_framefarm("run " + job_args(*dir_ / "one.mp4"));
-    ASSERT_EQ(one.exit_code, 0) << one.err;
-    first_log_ = new std::string(one.err);
+    first_ = new test::CommandResult(test::run_framefarm("run " + job_args(*dir_ / "one.mp4")));
   }
   static void TearDownTestSuite() {
     delete dir_;
-    delete first_log_;
+    delete first_;
   }
+  // A failed first run fails every test (an ASSERT in SetUpTestSuite would
+  // only mark them skipped). Exit 0: done and QA passed.
+  void SetUp() override { ASSERT_EQ(first_->exit_code, 0) << first_->err << first_->out; }
   static nlohmann::json ffprobe(const std::filesystem::path& file) {
     const auto r = run_command("ffprobe -v error -print_format json -show_streams -show_format " +
                                shell_quote(file.string()));
@@ -58,10 +59,10 @@ class RunOnCall : public testing::Test {
     return nlohmann::json::parse(r.out);
   }
   static test::TempDir* dir_;
-  static std::string* first_log_;
+  static test::CommandResult* first_;
 };
 test::TempDir* RunOnCall::dir_ = nullptr;
-std::string* RunOnCall::first_log_ = nullptr;
+test::CommandResult* RunOnCall::first_ = nullptr;
 
 TEST_F(RunOnCall, DeliveryIsHighAt40Yuv420pBt709TvRange) {
   const auto j = ffprobe(*dir_ / "one.mp4");
@@ -78,6 +79,16 @@ TEST_F(RunOnCall, DeliveryIsHighAt40Yuv420pBt709TvRange) {
   EXPECT_EQ(v.at("color_range"), "tv");
   EXPECT_EQ(v.at("r_frame_rate"), "30/1");
   EXPECT_EQ(j.at("streams").size(), 2u) << "video and audio";
+}
+
+TEST_F(RunOnCall, EndsWithTheQaSummaryAndAPassingReport) {
+  const auto report_path = *dir_ / "one.mp4.work" / "report.json";
+  EXPECT_NE(first_->out.find("QA passed"), std::string::npos) << first_->out;
+  EXPECT_NE(first_->out.find("report: " + report_path.string()), std::string::npos) << first_->out;
+  const auto report = nlohmann::json::parse(slurp(report_path));
+  EXPECT_EQ(report.at("schema"), "framefarm.report/1");
+  EXPECT_EQ(report.at("verdict"), "pass");
+  EXPECT_TRUE(report.contains("phases"));
 }
 
 TEST_F(RunOnCall, DecodesWithoutErrorsFrameExactAndInSync) {
