@@ -115,6 +115,7 @@ void Progress::finish() {
 }
 
 void Progress::draw(bool final_line) {
+  if (rank() != 0) return;  // the coordinator speaks for the phase
   const auto now = std::chrono::steady_clock::now();
   const double since_draw = std::chrono::duration<double>(now - last_draw_).count();
   // A terminal redraws ten times a second; a log file gets a line every 10 s.

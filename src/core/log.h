@@ -6,6 +6,7 @@
 //
 // Progress draws a bar with fps and ETA when stderr is a terminal, and plain
 // lines every few seconds otherwise (Slurm logs), so logs stay readable.
+// Only rank 0 draws: it sees every task's result.
 #include <chrono>
 #include <cstdint>
 #include <mutex>
