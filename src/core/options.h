@@ -130,7 +130,7 @@ struct ReframeOptions {
 struct AudioOptions {
   double target_lufs = -16.0;      // integrated loudness target
   double true_peak_dbtp = -1.0;    // limiter ceiling
-  double max_gain_db = 10.0;       // largest boost per shot
+  double max_gain_db = 12.0;       // largest boost per shot
   double max_cut_db = 20.0;        // largest cut per shot
   double min_shot_s = 3.0;         // shorter shots merge with a neighbour
   double silence_lufs = -50.0;     // shots quieter than this are near-silent
