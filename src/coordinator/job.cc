@@ -199,7 +199,7 @@ ExitCode run_job(const JobRequest& raw_request) {
   root_step([&] {
     PhaseTimer timer(phases, "probe");
     probe = media::probe(request.input, {.reject_hdr = job.input.reject_hdr});
-    const double fps = core::resolve_output_fps(job.output, probe->video.avg_frame_rate.value());
+    const double fps = core::resolve_output_fps(job.output, source_rate(probe->video).value());
     core::check_level_fits(job.output, fps, request.input.string());
     std::error_code ec;
     std::filesystem::create_directories(request.workdir, ec);

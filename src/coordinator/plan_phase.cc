@@ -16,9 +16,30 @@ namespace {
 
 // The output rate as a fraction: the source's own fraction when the job
 // follows it (so 30000/1001 stays exact), else the nearest small fraction.
+}  // namespace
+
+media::Rational source_rate(const media::VideoInfo& video) {
+  if (!video.timing.vfr || video.timing.reference_delta_pts <= 0) {
+    return video.avg_frame_rate.num > 0 ? video.avg_frame_rate : video.r_frame_rate;
+  }
+  // A VFR stream's average (24.65 fps for a 30 fps phone clip that dropped
+  // frames) and its r_frame_rate (often the time base) are no rates to
+  // deliver at: take the median frame interval and the nearest common rate.
+  const double fps =
+      1.0 / (static_cast<double>(video.timing.reference_delta_pts) * video.time_base.value());
+  static constexpr media::Rational kCommon[] = {
+      {24000, 1001}, {24, 1}, {25, 1}, {30000, 1001}, {30, 1}, {50, 1}, {60000, 1001}, {60, 1}};
+  media::Rational best = kCommon[0];
+  for (const auto& r : kCommon) {
+    if (std::abs(r.value() - fps) < std::abs(best.value() - fps)) best = r;
+  }
+  return best;
+}
+
+namespace {
+
 AVRational output_rate(const core::JobOptions& job, const media::VideoInfo& video) {
-  const media::Rational src =
-      video.avg_frame_rate.num > 0 ? video.avg_frame_rate : video.r_frame_rate;
+  const media::Rational src = source_rate(video);
   const double fps = core::resolve_output_fps(job.output, src.value());
   if (src.num > 0 && std::abs(fps - src.value()) < 1e-9) return {src.num, src.den};
   return av_d2q(fps, 1001000);

@@ -10,6 +10,11 @@
 
 namespace ff::coordinator {
 
+// The source rate the output follows when output.fps is 0: the average rate
+// of a CFR stream; for a VFR stream the common rate (23.976 .. 60) nearest
+// its median frame interval.
+media::Rational source_rate(const media::VideoInfo& video);
+
 analysis::PlanParams plan_params_of(const core::JobOptions& job, const media::VideoInfo& video);
 
 analysis::Plan run_plan_phase(core::Store& store, const core::JobOptions& job,
