@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -89,6 +90,55 @@ TEST_F(RunOnCall, EndsWithTheQaSummaryAndAPassingReport) {
   EXPECT_EQ(report.at("schema"), "framefarm.report/1");
   EXPECT_EQ(report.at("verdict"), "pass");
   EXPECT_TRUE(report.contains("phases"));
+}
+
+// Integrated loudness of [start_s, end_s) of `file`'s audio, and its true
+// peak, by ffmpeg's ebur128 filter: an independent meter.
+std::pair<double, double> ffmpeg_loudness(const std::filesystem::path& file, double start_s,
+                                          double end_s) {
+  const auto r = run_command("ffmpeg -nostats -i " + shell_quote(file.string()) +
+                             " -filter_complex '[0:a]atrim=" + std::to_string(start_s) + ":" +
+                             std::to_string(end_s) + ",ebur128=peak=true' -f null - 2>&1");
+  const auto summary = r.out.rfind("Summary:");
+  EXPECT_NE(summary, std::string::npos) << r.out;
+  const auto i = r.out.find("I:", summary);
+  const auto peak = r.out.find("Peak:", summary);
+  return {std::stod(r.out.substr(i + 2)), std::stod(r.out.substr(peak + 5))};
+}
+
+TEST_F(RunOnCall, ShotsAreLoudnessMatchedOnTargetAndUnderTheCeiling) {
+  // The two voices are 6 dB apart in the input (generator truth); measured
+  // with ffmpeg on the delivery, every shot lands near -16 LUFS.
+  const auto out = *dir_ / "one.mp4";
+  core::Store store(*dir_ / "one.mp4.work" / core::Store::kFileName);
+  const auto shots = store.read_i64("/plan/shots");
+  const double fps = static_cast<double>(store.read_attr_i64("/plan", "fps_num")) /
+                     static_cast<double>(store.read_attr_i64("/plan", "fps_den"));
+  double lo = 0, hi = -100;
+  for (int64_t s = 0; s < shots.rows; ++s) {
+    const auto [lufs, peak] = ffmpeg_loudness(out, static_cast<double>(shots.at(s, 0)) / fps,
+                                              static_cast<double>(shots.at(s, 1)) / fps);
+    lo = s == 0 ? lufs : std::min(lo, lufs);
+    hi = std::max(hi, lufs);
+  }
+  EXPECT_LE(hi - lo, 1.0) << "shot-to-shot spread, LU";
+  const auto [programme, true_peak] = ffmpeg_loudness(out, 0, 1e6);
+  EXPECT_NEAR(programme, -16.0, 0.5);
+  EXPECT_LE(true_peak, -1.0) << "dBTP";
+}
+
+TEST_F(RunOnCall, VfrInputKeepsAudioAndVideoInStep) {
+  const auto out = *dir_ / "vfr.mp4";
+  const auto r = test::run_framefarm(
+      "run " + shell_quote((test::source_dir() / "jobs/demo.toml").string()) + " --input " +
+      shell_quote(test::recording("call_vfr.mp4").string()) + " --output " +
+      shell_quote(out.string()) + " --set output.width=360 --set output.height=640");
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;  // delivered and QA passed
+  const auto j = ffprobe(out);
+  const double video_s = std::stod(j.at("streams").at(0).at("duration").get<std::string>());
+  const double audio_s = std::stod(j.at("streams").at(1).at("duration").get<std::string>());
+  EXPECT_NEAR(audio_s, video_s, 1.0 / 30);
+  EXPECT_EQ(j.at("streams").at(0).at("r_frame_rate"), "30/1");
 }
 
 TEST_F(RunOnCall, DecodesWithoutErrorsFrameExactAndInSync) {
