@@ -5,16 +5,11 @@
 #include <sstream>
 #include <string>
 
+#include "analysis/param_check.h"
 #include "core/error.h"
 
 namespace ff::analysis {
 namespace {
-
-std::string format(double value) {
-  std::ostringstream os;
-  os << value;
-  return os.str();
-}
 
 double db_to_gain(double gain_db) {
   return std::pow(10.0, gain_db / 20.0);
@@ -34,7 +29,7 @@ GainSchedule::GainSchedule(std::vector<int64_t> boundary_sample, std::vector<dou
                       " is out of range; allowed >= 1");
   }
   if (!(options_.ramp_ms >= 0.0 && options_.ramp_ms <= 1000.0)) {
-    throw ConfigError("gain schedule: ramp_ms = " + format(options_.ramp_ms) +
+    throw ConfigError("gain schedule: ramp_ms = " + format_number(options_.ramp_ms) +
                       " is out of range; allowed 0 .. 1000");
   }
   if (gain_db_.size() != boundary_.size() + 1) {
@@ -45,7 +40,7 @@ GainSchedule::GainSchedule(std::vector<int64_t> boundary_sample, std::vector<dou
   for (size_t k = 0; k < gain_db_.size(); ++k) {
     if (!std::isfinite(gain_db_[k])) {
       throw RuntimeError("gain schedule: gain_db[" + std::to_string(k) +
-                         "] = " + format(gain_db_[k]) + "; every gain must be finite");
+                         "] = " + format_number(gain_db_[k]) + "; every gain must be finite");
     }
     gain_.push_back(db_to_gain(gain_db_[k]));
   }

@@ -6,6 +6,7 @@
 #include <sstream>
 #include <string>
 
+#include "analysis/param_check.h"
 #include "core/error.h"
 
 namespace ff::analysis {
@@ -15,17 +16,8 @@ namespace {
 // centre sample, which is kCentre samples old: the detector's own delay.
 constexpr int kCentre = TruePeakLimiter::kTapsPerPhase / 2;  // 6
 
-std::string format(double value) {
-  std::ostringstream os;
-  os << value;
-  return os.str();
-}
-
 void check_range(const char* key, double value, double lo, double hi) {
-  if (!(value >= lo && value <= hi)) {
-    throw ConfigError("limiter: " + std::string(key) + " = " + format(value) +
-                      " is out of range; allowed " + format(lo) + " .. " + format(hi));
-  }
+  analysis::check_range("limiter", key, value, lo, hi);
 }
 
 // Hann-windowed sinc, support |t| < kCentre input samples.

@@ -5,6 +5,7 @@
 #include <sstream>
 #include <string>
 
+#include "analysis/param_check.h"
 #include "core/error.h"
 
 namespace ff::analysis {
@@ -13,17 +14,8 @@ namespace {
 // BS.1770's relative gate, applied here at shot granularity (rule 2).
 constexpr double kRelativeGateLu = 10.0;
 
-std::string format(double value) {
-  std::ostringstream os;
-  os << value;
-  return os.str();
-}
-
 void check_range(const char* key, double value, double lo, double hi) {
-  if (!(value >= lo && value <= hi)) {
-    throw ConfigError("loudness plan: " + std::string(key) + " = " + format(value) +
-                      " is out of range; allowed " + format(lo) + " .. " + format(hi));
-  }
+  analysis::check_range("loudness plan", key, value, lo, hi);
 }
 
 // Duration-weighted power mean in LUFS of shots [first, end) whose loudness
@@ -158,12 +150,13 @@ LoudnessPlan plan_shot_gains(std::span<const ShotLoudness> shots,
   for (size_t i = 0; i < shots.size(); ++i) {
     const ShotLoudness& shot = shots[i];
     if (std::isnan(shot.integrated_lufs) || shot.integrated_lufs == HUGE_VAL) {
-      throw RuntimeError("loudness plan: shot " + std::to_string(i) + " has integrated_lufs = " +
-                         format(shot.integrated_lufs) + "; measure it, or pass -inf for silence");
+      throw RuntimeError("loudness plan: shot " + std::to_string(i) +
+                         " has integrated_lufs = " + format_number(shot.integrated_lufs) +
+                         "; measure it, or pass -inf for silence");
     }
     if (!(shot.duration_s > 0.0) || !std::isfinite(shot.duration_s)) {
       throw RuntimeError("loudness plan: shot " + std::to_string(i) + " has duration_s = " +
-                         format(shot.duration_s) + "; every shot needs a positive duration");
+                         format_number(shot.duration_s) + "; every shot needs a positive duration");
     }
   }
 
@@ -203,7 +196,7 @@ LoudnessPlan plan_shot_gains(std::span<const ShotLoudness> shots,
 
 std::optional<double> noise_floor_lufs(std::span<const double> block_lufs, double percentile) {
   if (!(percentile >= 0.0 && percentile <= 100.0)) {
-    throw ConfigError("noise floor: percentile = " + format(percentile) +
+    throw ConfigError("noise floor: percentile = " + format_number(percentile) +
                       " is out of range; allowed 0 .. 100");
   }
   std::vector<double> finite;

@@ -11,6 +11,7 @@
 #include "analysis/gain_ramp.h"
 #include "analysis/limiter.h"
 #include "analysis/loudness_plan.h"
+#include "analysis/param_check.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "media/audio_reader.h"
@@ -32,16 +33,11 @@ constexpr double kShotTolerance_s = 1e-6;
 constexpr double kRetryStepDb = 0.2;          // extra headroom per retry beyond the excess
 constexpr double kLowestCeilingDbtp = -20.0;  // the limiter's lower bound
 
+using analysis::format_number;
 using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-std::string format(double value) {
-  std::ostringstream os;
-  os << value;
-  return os.str();
 }
 
 // Whether `path` has any audio stream. Throws AvError when it cannot be opened.
@@ -53,7 +49,7 @@ bool has_audio_stream(const std::filesystem::path& path) {
 // Shot boundaries as 48 kHz frame indices: end_frame[i] is where shot i ends.
 std::vector<int64_t> shot_end_frames(const AudioPhaseInput& in, int64_t total_frames) {
   if (!(in.duration_s > 0.0) || !std::isfinite(in.duration_s)) {
-    throw RuntimeError("audio phase: duration_s = " + format(in.duration_s) +
+    throw RuntimeError("audio phase: duration_s = " + format_number(in.duration_s) +
                        "; pass the output video's duration (frames / fps), > 0");
   }
   if (in.shots.empty()) {
@@ -65,7 +61,8 @@ std::vector<int64_t> shot_end_frames(const AudioPhaseInput& in, int64_t total_fr
     const AudioShotSpan& shot = in.shots[i];
     if (std::abs(shot.start_s - expected_start_s) > kShotTolerance_s) {
       throw RuntimeError("audio phase: shot " + std::to_string(i) + " starts at " +
-                         format(shot.start_s) + " s, expected " + format(expected_start_s) +
+                         format_number(shot.start_s) + " s, expected " +
+                         format_number(expected_start_s) +
                          " s; shots must tile [0, duration_s) in order");
     }
     const int64_t end = i + 1 == in.shots.size()
@@ -73,17 +70,17 @@ std::vector<int64_t> shot_end_frames(const AudioPhaseInput& in, int64_t total_fr
                             : static_cast<int64_t>(std::llround(shot.end_s * kRate));
     const int64_t begin = end_frame.empty() ? 0 : end_frame.back();
     if (end <= begin) {
-      throw RuntimeError("audio phase: shot " + std::to_string(i) + " [" + format(shot.start_s) +
-                         ", " + format(shot.end_s) +
+      throw RuntimeError("audio phase: shot " + std::to_string(i) + " [" +
+                         format_number(shot.start_s) + ", " + format_number(shot.end_s) +
                          ") s holds no 48 kHz sample; shots must be non-empty and in order");
     }
     end_frame.push_back(end);
     expected_start_s = shot.end_s;
   }
   if (std::abs(in.shots.back().end_s - in.duration_s) > kShotTolerance_s) {
-    throw RuntimeError("audio phase: the last shot ends at " + format(in.shots.back().end_s) +
-                       " s but duration_s = " + format(in.duration_s) +
-                       " s; shots must cover the whole output");
+    throw RuntimeError("audio phase: the last shot ends at " +
+                       format_number(in.shots.back().end_s) + " s but duration_s = " +
+                       format_number(in.duration_s) + " s; shots must cover the whole output");
   }
   return end_frame;
 }
