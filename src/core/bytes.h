@@ -27,6 +27,7 @@ class ByteWriter {
   void put_vector(const std::vector<T>& values) {
     static_assert(std::is_trivially_copyable_v<T>);
     put<uint64_t>(values.size());
+    if (values.empty()) return;  // data() may be null: no pointer arithmetic on it
     const auto* p = reinterpret_cast<const std::byte*>(values.data());
     bytes_.insert(bytes_.end(), p, p + values.size() * sizeof(T));
   }
@@ -54,6 +55,7 @@ class ByteReader {
     if (n > (bytes_.size() - pos_) / sizeof(T))
       throw std::runtime_error("ByteReader: truncated payload");
     std::vector<T> values(n);
+    if (n == 0) return values;  // memcpy from/to a null data() is undefined
     std::memcpy(values.data(), bytes_.data() + pos_, n * sizeof(T));
     pos_ += n * sizeof(T);
     return values;
