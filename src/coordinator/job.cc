@@ -209,7 +209,6 @@ ExitCode run_job(const JobRequest& raw_request) {
     }
     core::write_file_atomically(request.workdir / "job.toml", core::to_toml(job));
     store.emplace(request.workdir / core::Store::kFileName);
-    write_phase_times(*store, phases);
     write_probe(*store, *probe);
     FF_INFO("probe: " << request.input.string() << ": " << probe->video.width << "x"
                       << probe->video.height << " " << probe->video.codec << ", "
