@@ -123,6 +123,7 @@ bool AudioReader::send_next_packet() {
     av_check(ret, "av_read_frame", path_);
     PacketUnref unref(packet_.get());
     if (packet_->stream_index != stream_->index) continue;
+    ++stats_.packets;
     const int sent = avcodec_send_packet(codec_.get(), packet_.get());
     if (sent == AVERROR_INVALIDDATA) {
       ++stats_.invalid_packets;  // its hole is filled from the next timestamp

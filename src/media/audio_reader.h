@@ -60,6 +60,7 @@ struct AudioReaderStats {
   int64_t lead_silence = 0;     // output frames of silence before the audio starts
   int64_t lead_dropped = 0;     // output frames dropped: audio that starts before start_s
   int64_t gap_silence = 0;      // source frames of silence filled into holes
+  int64_t packets = 0;          // packets of the stream read from the file (invalid ones too)
   int64_t invalid_packets = 0;  // packets the decoder rejected (skipped)
   int64_t tail_silence = 0;     // output frames of silence padded at the end
   bool trimmed = false;         // the stream went on past total_frames
