@@ -12,7 +12,9 @@
 #include "coordinator/mpi_env.h"
 #include "coordinator/plan_phase.h"
 #include "coordinator/qa_phase.h"
+#include "coordinator/rank_usage.h"
 #include "coordinator/render_phase.h"
+#include "coordinator/run_report.h"
 #include "coordinator/scan_phase.h"
 #include "coordinator/scan_store.h"
 #include "core/atomic_file.h"
@@ -26,29 +28,39 @@
 namespace ff::coordinator {
 namespace {
 
+using Clock = std::chrono::steady_clock;
+using Phases = std::vector<PhaseTiming>;
+
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+// Adds the phase, its start since the job's and its wall time to `sink`
+// when it goes away. `frames`: what the phase went through, for its fps.
 class PhaseTimer {
  public:
-  explicit PhaseTimer(std::vector<std::pair<std::string, double>>& sink, std::string name)
-      : sink_(sink), name_(std::move(name)), start_(std::chrono::steady_clock::now()) {}
+  PhaseTimer(Phases& sink, std::string name, Clock::time_point job_start, int64_t frames = 0)
+      : sink_(sink), name_(std::move(name)), job_start_(job_start), frames_(frames) {}
   ~PhaseTimer() {
-    sink_.emplace_back(
-        name_, std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count());
+    sink_.push_back({name_, std::chrono::duration<double>(start_ - job_start_).count(),
+                     seconds_since(start_), frames_});
   }
 
  private:
-  std::vector<std::pair<std::string, double>>& sink_;
+  Phases& sink_;
   std::string name_;
-  std::chrono::steady_clock::time_point start_;
+  Clock::time_point job_start_;
+  Clock::time_point start_ = Clock::now();
+  int64_t frames_;
 };
 
-void write_phase_times(core::Store& store,
-                       const std::vector<std::pair<std::string, double>>& phases) {
+void write_phase_times(core::Store& store, const Phases& phases) {
   store.commit("/metrics/phases", [&](core::GroupWriter& g) {
     std::vector<double> seconds;
     std::string names;
-    for (const auto& [name, s] : phases) {
-      seconds.push_back(s);
-      names += (names.empty() ? "" : ",") + name;
+    for (const PhaseTiming& p : phases) {
+      seconds.push_back(p.wall_s);
+      names += (names.empty() ? "" : ",") + p.name;
     }
     g.write("wall_s", seconds, "s");
     g.set_attr_string("wall_s", "phases", names);
@@ -73,19 +85,28 @@ void write_render_metrics(core::Store& store, const RenderPhaseResult& render) {
   });
 }
 
+// What the render and audio phases give the run report (rank 0).
+struct RenderOutcome {
+  RenderPhaseResult render;
+  std::optional<AudioResult> audio;
+};
+
 // Render over the farm while rank 0 runs the audio phase in a thread of its
 // own (it needs only the plan's shots), then stitch on rank 0.
-void render_and_stitch(const JobRequest& request, const core::JobOptions& job,
-                       std::vector<std::pair<std::string, double>>& phases,
-                       const std::optional<media::ProbeResult>& probe,
-                       const std::optional<analysis::ScanData>& scan,
-                       const std::optional<analysis::Plan>& plan,
-                       std::optional<core::Store>& store) {
+RenderOutcome render_and_stitch(const JobRequest& request, const core::JobOptions& job,
+                                Phases& phases, Clock::time_point job_start,
+                                const std::optional<media::ProbeResult>& probe,
+                                const std::optional<analysis::ScanData>& scan,
+                                const std::optional<analysis::Plan>& plan,
+                                std::optional<core::Store>& store) {
+  const bool root = world_rank() == 0;
   const std::filesystem::path segments_dir = request.workdir / "segments";
   worker::RenderContext context;
-  std::optional<AudioResult> audio;
+  RenderOutcome outcome;
+  std::optional<AudioResult>& audio = outcome.audio;
   std::exception_ptr audio_error;
   std::thread audio_thread;
+  double audio_start_s = 0.0;
   root_step([&] {
     context = make_render_context(*probe, *scan, *plan, job);
     std::filesystem::create_directories(segments_dir);
@@ -98,6 +119,7 @@ void render_and_stitch(const JobRequest& request, const core::JobOptions& job,
     in.audio = job.audio;
     in.audio_bitrate_kbps = job.output.audio_bitrate_kbps;
     in.workdir = request.workdir;
+    audio_start_s = seconds_since(job_start);
     audio_thread = std::thread([in, &audio, &audio_error] {
       try {
         audio = run_audio_phase(in);
@@ -114,18 +136,18 @@ void render_and_stitch(const JobRequest& request, const core::JobOptions& job,
     }
   } joiner{audio_thread};
 
-  RenderPhaseResult render;
+  RenderPhaseResult& render = outcome.render;
   {
-    PhaseTimer timer(phases, "render");
+    PhaseTimer timer(phases, "render", job_start, root ? plan->out_frames() : 0);
     render = run_render_phase(request.input, context, segments_dir, job, farm_config_of(job));
   }
   root_step([&] {
     audio_thread.join();
     if (audio_error) std::rethrow_exception(audio_error);
-    phases.emplace_back("audio (overlapped)", audio->total_s);
+    phases.push_back({"audio (overlapped)", audio_start_s, audio->total_s, 0});
     write_audio_result(*store, *audio);
     write_render_metrics(*store, render);
-    PhaseTimer timer(phases, "stitch");
+    PhaseTimer timer(phases, "stitch", job_start);
     std::vector<std::filesystem::path> segment_files;
     for (const auto& s : plan->segments) {
       segment_files.push_back(media::segment_path(segments_dir, static_cast<int>(s.id)));
@@ -144,12 +166,14 @@ void render_and_stitch(const JobRequest& request, const core::JobOptions& job,
                                           : ", audio matched to " +
                                                 std::to_string(job.audio.target_lufs) + " LUFS"));
   });
+  return outcome;
 }
 
-// QA of the delivery over every rank, then report.json and the summary.
-ExitCode run_qa(const JobRequest& request, const core::JobOptions& job,
-                std::vector<std::pair<std::string, double>>& phases,
-                std::chrono::steady_clock::time_point job_start) {
+// QA of the delivery over every rank, each rank's usage, then report.json
+// (with the `run` object from `facts`; its phases and ranks are filled here),
+// report.html and the summary.
+ExitCode run_qa(const JobRequest& request, const core::JobOptions& job, Phases& phases,
+                Clock::time_point job_start, RunFacts facts) {
   QaRequest qa;
   qa.file = request.output;
   qa.job = job;
@@ -157,17 +181,20 @@ ExitCode run_qa(const JobRequest& request, const core::JobOptions& job,
   qa.input = request.input;
   QaReport report;
   {
-    PhaseTimer timer(phases, "qa");
+    PhaseTimer timer(phases, "qa", job_start, facts.plan ? facts.plan->out_frames() : 0);
     report = run_qa_phase(qa);
   }
+  facts.ranks = gather_rank_usage(seconds_since(job_start));  // collective
   root_step([&] {
+    FF_INFO(rank_usage_line(facts.ranks));
     nlohmann::json timings = nlohmann::json::array();
-    for (const auto& [name, seconds] : phases) {
-      timings.push_back({{"phase", name}, {"wall_s", seconds}});
+    for (const PhaseTiming& p : phases) {
+      timings.push_back({{"phase", p.name}, {"wall_s", p.wall_s}});
     }
     report.extra["phases"] = timings;
-    report.extra["job_wall_s"] =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - job_start).count();
+    report.extra["job_wall_s"] = seconds_since(job_start);
+    facts.phases = phases;
+    report.extra["run"] = run_report_json(facts);
     const std::filesystem::path path = qa_report_path(qa);
     write_qa_report(report, path);
     std::fputs(qa_summary(report, path).c_str(), stdout);
@@ -191,13 +218,13 @@ ExitCode run_job(const JobRequest& raw_request) {
   const bool root = world_rank() == 0;
   // Every rank reads the job file itself: the same file gives the same options.
   const core::JobOptions job = core::load_job(request.job_file, request.overrides);
-  std::vector<std::pair<std::string, double>> phases;
-  const auto job_start = std::chrono::steady_clock::now();
+  Phases phases;
+  const auto job_start = Clock::now();
 
   std::optional<media::ProbeResult> probe;
   std::optional<core::Store> store;
   root_step([&] {
-    PhaseTimer timer(phases, "probe");
+    PhaseTimer timer(phases, "probe", job_start);
     probe = media::probe(request.input, {.reject_hdr = job.input.reject_hdr});
     const double fps = core::resolve_output_fps(job.output, source_rate(probe->video).value());
     core::check_level_fits(job.output, fps, request.input.string());
@@ -229,7 +256,7 @@ ExitCode run_job(const JobRequest& raw_request) {
     if (scan) FF_INFO("scan: reusing " << store->file().string() << " (input and options match)");
   });
   if (!broadcast_flag(scan.has_value())) {
-    PhaseTimer timer(phases, "scan");
+    PhaseTimer timer(phases, "scan", job_start, root ? probe->video.frame_count : 0);
     std::vector<worker::ScanChunk> chunks;
     if (root) chunks = worker::plan_scan_chunks(probe->video, job.split.scan_chunk_s);
     ScanPhaseResult result = run_scan_phase(request.input, root ? probe->video : media::VideoInfo{},
@@ -246,18 +273,26 @@ ExitCode run_job(const JobRequest& raw_request) {
 
   std::optional<analysis::Plan> plan;
   root_step([&] {
-    PhaseTimer timer(phases, "plan");
+    PhaseTimer timer(phases, "plan", job_start);
     plan = run_plan_phase(*store, job, *probe, *scan, request.workdir);
   });
   ExitCode code = ExitCode::kOk;
   if (!request.plan_only) {
-    render_and_stitch(request, job, phases, probe, scan, plan, store);
-    code = run_qa(request, job, phases, job_start);
+    const RenderOutcome rendered =
+        render_and_stitch(request, job, phases, job_start, probe, scan, plan, store);
+    RunFacts facts;  // rank 0 fills it; the pointers stay null elsewhere
+    if (root) {
+      facts.plan = &*plan;
+      facts.src_width = probe->video.display_width;
+      facts.src_height = probe->video.display_height;
+      facts.render = &rendered.render;
+      if (rendered.audio) facts.audio = &*rendered.audio;
+    }
+    code = run_qa(request, job, phases, job_start, facts);
   }
   root_step([&] {
     write_phase_times(*store, phases);
-    const double total =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - job_start).count();
+    const double total = seconds_since(job_start);
     FF_INFO("job: " << (request.plan_only ? "plan" : "run") << " finished in " << total
                     << " s; work directory " << request.workdir.string());
   });

@@ -1,10 +1,7 @@
 #include "coordinator/qa_phase.h"
 
 #include <algorithm>
-#include <cctype>
 #include <chrono>
-#include <cmath>
-#include <cstdio>
 #include <exception>
 #include <map>
 #include <optional>
@@ -15,8 +12,6 @@
 #include "coordinator/farm.h"
 #include "coordinator/job_params.h"
 #include "coordinator/mpi_env.h"
-#include "core/atomic_file.h"
-#include "core/build_config.h"
 #include "core/bytes.h"
 #include "core/error.h"
 #include "core/log.h"
@@ -28,8 +23,6 @@ namespace ff::coordinator {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-using json = nlohmann::ordered_json;
-
 // What the job's analysis.h5 says the delivery should be.
 struct Expectations {
   std::optional<int64_t> out_frames;
@@ -39,6 +32,7 @@ struct Expectations {
   std::optional<bool> input_has_audio;
   std::string input_path;
   std::string encoder;
+  std::vector<double> lufs_before;  // per shot, /audio of the job's audio phase
 };
 
 Expectations read_expectations(const std::filesystem::path& workdir) {
@@ -73,6 +67,7 @@ Expectations read_expectations(const std::filesystem::path& workdir) {
     }
     if (store.has_attr("/probe", "path")) e.input_path = store.read_attr_string("/probe", "path");
   }
+  if (store.has("/audio/lufs_before")) e.lufs_before = store.read_f64("/audio/lufs_before").data;
   if (store.has("/metrics/render") && store.has_attr("/metrics/render", "encoder")) {
     e.encoder = store.read_attr_string("/metrics/render", "encoder");
   }
@@ -207,21 +202,6 @@ analysis::QaMeasurements measurements_of(const QaRequest& request, const media::
   return m;
 }
 
-json number(double v) {
-  if (std::isfinite(v)) return v;
-  return std::isnan(v) ? "nan" : (v < 0 ? "-inf" : "inf");
-}
-
-json value_json(const analysis::QaValue& v) {
-  if (std::holds_alternative<double>(v)) return number(std::get<double>(v));
-  if (std::holds_alternative<std::string>(v)) return std::get<std::string>(v);
-  return nullptr;
-}
-
-json path_json(const std::filesystem::path& p) {
-  return p.empty() ? json(nullptr) : json(p.string());
-}
-
 }  // namespace
 
 QaReport run_qa_phase(const QaRequest& request) {
@@ -336,6 +316,13 @@ QaReport run_qa_phase(const QaRequest& request) {
     report.checks = analysis::run_qa_checks(report.measurements, request.job.qa, request.job.output,
                                             request.job.audio);
     report.passed = analysis::qa_passed(report.checks);
+    if (expect.lufs_before.size() == report.measurements.shots.size()) {
+      report.shot_lufs_before = expect.lufs_before;
+    } else if (!expect.lufs_before.empty()) {
+      FF_WARN("qa: analysis.h5 /audio has " << expect.lufs_before.size() << " shots, the plan "
+                                            << report.measurements.shots.size()
+                                            << "; loudness before the audio phase not reported");
+    }
     report.input = request.input.empty() ? std::filesystem::path(expect.input_path) : request.input;
     report.encoder = expect.encoder.empty()
                          ? worker::sniff_encoder(request.file, probe->video.stream_index)
@@ -344,125 +331,6 @@ QaReport run_qa_phase(const QaRequest& request) {
   });
   report.passed = broadcast_flag(report.passed);
   return report;
-}
-
-std::filesystem::path qa_report_path(const QaRequest& request) {
-  if (!request.workdir.empty()) return request.workdir / "report.json";
-  return request.file.string() + ".report.json";
-}
-
-std::string qa_report_json(const QaReport& report) {
-  json j;
-  j["schema"] = "framefarm.report/1";
-  j["framefarm_version"] = kVersion;
-  j["input"] = path_json(report.input);
-  j["output"] = path_json(report.output);
-  j["workdir"] = path_json(report.workdir);
-  j["verdict"] = report.passed ? "pass" : "fail";
-  j["failed"] = analysis::failed_checks(report.checks);
-  j["encoder"] = report.encoder.empty() ? json(nullptr) : json(report.encoder);
-  json checks = json::array();
-  for (const analysis::QaCheck& c : report.checks) {
-    json cj{{"name", c.name},
-            {"value", value_json(c.value)},
-            {"op", c.op.empty() ? json(nullptr) : json(c.op)},
-            {"threshold", value_json(c.threshold)},
-            {"unit", c.unit},
-            {"verdict", analysis::to_string(c.verdict)},
-            {"detail", c.detail}};
-    if (c.op == "within") cj["tolerance"] = c.tolerance;
-    checks.push_back(std::move(cj));
-  }
-  j["checks"] = std::move(checks);
-
-  const analysis::QaMeasurements& m = report.measurements;
-  if (m.has_audio) {
-    json shots = json::array();
-    for (size_t i = 0; i < m.shots.size(); ++i) {
-      const auto& s = m.shots[i];
-      shots.push_back({{"index", i},
-                       {"start_s", s.start_s},
-                       {"end_s", s.end_s},
-                       {"lufs", number(s.lufs)},
-                       {"counted", analysis::shot_counts_for_spread(s, report.audio)}});
-    }
-    j["loudness"] = {{"target_lufs", report.audio.target_lufs},
-                     {"programme_lufs", number(m.programme_lufs)},
-                     {"true_peak_dbtp", number(m.true_peak_dbtp)},
-                     {"audio_duration_s", m.audio_duration_s},
-                     {"shots", std::move(shots)}};
-  } else {
-    j["loudness"] = nullptr;
-  }
-  json errors = json::array();
-  for (const auto& e : m.errors) {
-    errors.push_back({{"out_frame", e.out_frame}, {"time_s", e.time_s}, {"what", e.what}});
-  }
-  j["decode_errors"] = std::move(errors);
-  json ranges = json::array();
-  for (const QaRangeMetrics& r : report.ranges) {
-    ranges.push_back({{"id", r.id},
-                      {"rank", r.rank},
-                      {"start_s", r.start_s},
-                      {"end_s", r.end_s},
-                      {"frames", r.frames},
-                      {"errors", r.errors},
-                      {"sampled", r.sampled},
-                      {"seconds", r.seconds},
-                      {"decode_s", r.decode_s},
-                      {"detect_s", r.detect_s}});
-  }
-  j["qa"] = {{"ranks", report.ranks},
-             {"wall_s", report.wall_s},
-             {"audio_s", report.audio_s},
-             {"ranges", std::move(ranges)}};
-
-  if (!report.extra.is_object()) {
-    throw RuntimeError("report.json: QaReport::extra must be a JSON object, not " +
-                       std::string(report.extra.type_name()));
-  }
-  for (const auto& [key, value] : report.extra.items()) {
-    if (j.contains(key)) {
-      throw RuntimeError("report.json: extra field '" + key +
-                         "' would replace a field the QA writes; give it another name");
-    }
-    j[key] = json::parse(value.dump());
-  }
-  return j.dump(2) + "\n";
-}
-
-void write_qa_report(const QaReport& report, const std::filesystem::path& path) {
-  core::write_file_atomically(path, qa_report_json(report));
-}
-
-std::string qa_summary(const QaReport& report, const std::filesystem::path& report_path) {
-  std::string out = "QA of " + report.output.string() + "\n";
-  char line[512];
-  std::snprintf(line, sizeof line, "  %-26s %-22s %-24s %s\n", "CHECK", "VALUE", "RULE", "VERDICT");
-  out += line;
-  for (const analysis::QaCheck& c : report.checks) {
-    std::string verdict(analysis::to_string(c.verdict));
-    std::transform(verdict.begin(), verdict.end(), verdict.begin(),
-                   [](unsigned char ch) { return static_cast<char>(std::toupper(ch)); });
-    if (c.verdict == analysis::QaVerdict::kNa) verdict = "N/A";
-    std::snprintf(line, sizeof line, "  %-26s %-22s %-24s %s\n", c.name.c_str(),
-                  analysis::format_value(c.value, c.unit).c_str(), analysis::format_rule(c).c_str(),
-                  verdict.c_str());
-    out += line;
-    if (c.verdict == analysis::QaVerdict::kFail && !c.detail.empty()) {
-      out += "      " + c.detail + "\n";
-    }
-  }
-  const std::vector<std::string> failed = analysis::failed_checks(report.checks);
-  if (failed.empty()) {
-    out += "QA passed: no check failed\n";
-  } else {
-    out += "QA FAILED: " + std::to_string(failed.size()) + " check(s) failed:";
-    for (const auto& name : failed) out += " " + name;
-    out += "\n";
-  }
-  out += "report: " + report_path.string() + "\n";
-  return out;
 }
 
 }  // namespace ff::coordinator

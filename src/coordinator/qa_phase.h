@@ -7,7 +7,8 @@
 //      what the job expects from its analysis.h5: /plan out_frames and
 //      fps_num/fps_den, /plan/shots (shot bounds for per-shot loudness),
 //      /plan/speaker (faces the plan expected), /probe has_audio and path,
-//      /metrics/render encoder;
+//      /metrics/render encoder, /audio lufs_before (each shot's loudness
+//      before the audio phase, shown beside the loudness measured here);
 //   2. the file is cut into time ranges at its keyframes (about four per
 //      rank) and the ranges run over the farm (worker/qa_task.h): every
 //      frame decoded with error detection, faces found on sampled frames;
@@ -25,7 +26,7 @@
 //   QaReport report = run_qa_phase(request);             // collective
 //   root_step([&] {
 //     report.extra["phases"] = phases_json;               // any top-level key
-//     write_qa_report(report, qa_report_path(request));   // atomic
+//     write_qa_report(report, qa_report_path(request));   // report.json + .html, atomic
 //     std::fputs(qa_summary(report, qa_report_path(request)).c_str(), stdout);
 //   });
 //   return report.passed ? ExitCode::kOk : ExitCode::kQaFailed;
@@ -77,6 +78,10 @@ struct QaReport {
   analysis::QaMeasurements measurements;  // what the checks judged
   core::AudioOptions audio;               // the job's [audio]: target, shots counted for the spread
   std::string encoder;                    // "x264 core 164", "h264_nvenc", "" when unknown
+  // Per shot, the input's loudness before the audio phase (analysis.h5
+  // /audio lufs_before); empty without a work directory, /audio, or when its
+  // shot count differs from the shots measured.
+  std::vector<double> shot_lufs_before;
   int ranks = 1;
   std::vector<QaRangeMetrics> ranges;
   double wall_s = 0.0;   // the whole phase on rank 0
@@ -90,19 +95,31 @@ struct QaReport {
 // whole report, other ranks only `passed`.
 QaReport run_qa_phase(const QaRequest& request);
 
+// The JSON and summary below are in qa_report.cc.
+
 // <workdir>/report.json, or <file>.report.json next to the file without one.
 std::filesystem::path qa_report_path(const QaRequest& request);
+
+// report.html beside a report.json: <dir>/report.html, or FILE.report.html
+// for FILE.report.json (any other name: the extension replaced by .html).
+std::filesystem::path report_html_path(const std::filesystem::path& json_path);
+
+// A number for report.json: finite values as numbers, else the strings
+// "-inf", "inf" or "nan" (docs/report-schema.md).
+nlohmann::json report_number(double value);
 
 // report.json's text (docs/report-schema.md), schema "framefarm.report/1".
 // Throws ff::RuntimeError when `extra` is not an object or reuses a key.
 std::string qa_report_json(const QaReport& report);
 
-// Writes qa_report_json(report) to `path` atomically (core/atomic_file.h).
+// Writes qa_report_json(report) to `path` and report_html (report_html.h) of
+// it to report_html_path(path), each atomically (core/atomic_file.h).
 void write_qa_report(const QaReport& report, const std::filesystem::path& path);
 
 // The terminal summary: one line per check with PASS/FAIL/N/A/INFO, the
-// detail of each failed check, the verdict with the failed names, and the
-// report's path.
+// detail of each failed check, one line of loudness per shot (before ->
+// after, when the work directory knew the before), the verdict with the
+// failed names, and the reports' paths (report.json and report.html).
 std::string qa_summary(const QaReport& report, const std::filesystem::path& report_path);
 
 }  // namespace ff::coordinator

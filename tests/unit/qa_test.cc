@@ -144,7 +144,13 @@ TEST_F(QaOnFiles, CompliantFilePasses) {
   const QaRun run = qa(good());
   EXPECT_EQ(run.result.exit_code, 0) << run.result.out << run.result.err;
   EXPECT_NE(run.result.out.find("QA passed"), std::string::npos) << run.result.out;
-  EXPECT_NE(run.result.out.find("report: " + good().string() + ".report.json"), std::string::npos);
+  EXPECT_NE(run.result.out.find("report: " + good().string() + ".report.json and " +
+                                good().string() + ".report.html"),
+            std::string::npos)
+      << run.result.out;
+  EXPECT_TRUE(std::filesystem::exists(good().string() + ".report.html"));
+  EXPECT_EQ(run.result.out.find("loudness per shot"), std::string::npos)
+      << "no work directory: no loudness before to show";
   const json& r = run.report;
   EXPECT_EQ(r.at("schema"), "framefarm.report/1");
   EXPECT_EQ(r.at("verdict"), "pass");
@@ -271,7 +277,21 @@ TEST_F(QaOnFiles, WorkdirPlanGivesFrameCountShotsSpeakersAndExpectedAudio) {
   };
 
   write_plan({0, half, 0, 1, 0, half, frames, 0, 1, 0});
+  {  // what the job's audio phase measured on its input, per shot
+    core::Store store(work / core::Store::kFileName);
+    store.commit("/audio", [&](core::GroupWriter& g) {
+      g.set_attr_i64("skipped", 0);
+      g.write("lufs_before", std::vector<double>{-22.5, -28.0}, "LUFS");
+    });
+  }
   QaRun run = run_in_work(file);
+  EXPECT_EQ(run.report.at("loudness").at("shots").at(0).at("lufs_before"), -22.5);
+  EXPECT_EQ(run.report.at("loudness").at("shots").at(1).at("lufs_before"), -28.0);
+  EXPECT_NE(run.result.out.find("  loudness per shot, LUFS before -> after: -22.5 -> -14."),
+            std::string::npos)
+      << run.result.out;
+  EXPECT_NE(run.result.out.find(", -28.0 -> -17."), std::string::npos) << run.result.out;
+  EXPECT_TRUE(std::filesystem::exists(work / "report.html"));
   expect_fails(run, "loudness.spread", {"decode.", "spec.", "timing.", "faces."});
   EXPECT_EQ(run.report.at("input"), "call.mp4");
   EXPECT_NEAR(check(run.report, "loudness.spread").at("value").get<double>(), 2.4, 0.2);
@@ -288,6 +308,11 @@ TEST_F(QaOnFiles, WorkdirPlanGivesFrameCountShotsSpeakersAndExpectedAudio) {
   write_plan({0, frames, 0, 1, 0});  // one shot: no spread to measure
   run = run_in_work(file);
   EXPECT_EQ(run.result.exit_code, 0) << run.result.out << run.result.err;
+  EXPECT_FALSE(run.report.at("loudness").at("shots").at(0).contains("lufs_before"))
+      << "/audio has two shots, the plan one: not matched";
+  EXPECT_NE(run.result.err.find("qa: analysis.h5 /audio has 2 shots, the plan 1"),
+            std::string::npos)
+      << run.result.err;
   EXPECT_EQ(check(run.report, "loudness.spread").at("verdict"), "na");
 
   // The input had audio: a delivery without it fails audio.present.

@@ -90,6 +90,39 @@ TEST_F(RunOnCall, EndsWithTheQaSummaryAndAPassingReport) {
   EXPECT_EQ(report.at("schema"), "framefarm.report/1");
   EXPECT_EQ(report.at("verdict"), "pass");
   EXPECT_TRUE(report.contains("phases"));
+  EXPECT_TRUE(std::filesystem::exists(*dir_ / "one.mp4.work" / "report.html"));
+}
+
+TEST_F(RunOnCall, ReportHasTheRunsShotsSegmentsAudioCropAndRanks) {
+  const auto report =
+      nlohmann::json::parse(slurp(*dir_ / "one.mp4.work" / "report.json")).at("run");
+  core::Store store(*dir_ / "one.mp4.work" / core::Store::kFileName);
+  EXPECT_EQ(report.at("segments").size(),
+            static_cast<size_t>(store.read_i64("/plan/segments").rows));
+  EXPECT_EQ(report.at("shots").size(), static_cast<size_t>(store.read_i64("/plan/shots").rows));
+  int64_t frames = 0;
+  for (const auto& s : report.at("segments")) {
+    EXPECT_EQ(s.at("rank"), 0) << "one rank";
+    EXPECT_GE(s.at("start_s").get<double>(), 0.0);
+    frames += s.at("frames").get<int64_t>();
+  }
+  EXPECT_EQ(frames, store.read_attr_i64("/plan", "out_frames"));
+  std::vector<std::string> names;
+  for (const auto& p : report.at("phases")) names.push_back(p.at("name"));
+  for (const char* name : {"probe", "plan", "render", "audio (overlapped)", "stitch", "qa"}) {
+    EXPECT_NE(std::find(names.begin(), names.end(), name), names.end()) << name;
+  }
+  const auto& audio = report.at("audio");
+  EXPECT_EQ(audio.at("shots").size(), report.at("shots").size());
+  EXPECT_EQ(audio.at("target_lufs"), -16.0);
+  const auto& crop = report.at("crop");
+  EXPECT_EQ(crop.at("src_width"), 640) << "call.mp4 is 640x360";
+  EXPECT_GT(crop.at("points").size(), 10u);
+  EXPECT_LE(crop.at("points").size(), 2000u);
+  ASSERT_EQ(report.at("ranks").size(), 1u);
+  EXPECT_GT(report.at("ranks").at(0).at("peak_rss_mb").get<double>(), 10.0);
+  EXPECT_EQ(report.at("encoder"), "libx264");
+  EXPECT_NE(first_->err.find("ranks: peak RSS max "), std::string::npos) << first_->err;
 }
 
 // Integrated loudness of [start_s, end_s) of `file`'s audio, and its true
@@ -174,6 +207,12 @@ TEST_F(RunOnCall, ThreeRanksDeliverTheSamePlanAndFrameCount) {
   core::Store one(*dir_ / "one.mp4.work" / core::Store::kFileName);
   const auto ranks = three.read_f64("/metrics/render/segments").column("rank");
   EXPECT_GT(*std::max_element(ranks.begin(), ranks.end()), 0.0) << "workers rendered nothing";
+  const auto run = nlohmann::json::parse(slurp(*dir_ / "three.mp4.work" / "report.json")).at("run");
+  ASSERT_EQ(run.at("ranks").size(), 3u) << "every rank's usage gathered";
+  for (int k = 0; k < 3; ++k) {
+    EXPECT_EQ(run.at("ranks").at(k).at("rank"), k);
+    EXPECT_GT(run.at("ranks").at(k).at("peak_rss_mb").get<double>(), 10.0);
+  }
   EXPECT_EQ(three.read_f64("/plan/crop").data, one.read_f64("/plan/crop").data);
   EXPECT_EQ(three.read_i64("/plan/segments").data, one.read_i64("/plan/segments").data);
   const auto count = run_command(
