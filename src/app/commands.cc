@@ -6,10 +6,8 @@ namespace ff::app {
 
 const Command* find_command(const std::string& name) {
   static const std::array kCommands{
-      Command{"probe", cmd_probe},
-      Command{"run", cmd_run},
-      Command{"plan", cmd_plan},
-      Command{"qa", cmd_qa},
+      Command{"probe", cmd_probe}, Command{"run", cmd_run},         Command{"plan", cmd_plan},
+      Command{"qa", cmd_qa},       Command{"archive", cmd_archive},
   };
   for (const auto& c : kCommands) {
     if (name == c.name) return &c;

@@ -18,5 +18,6 @@ int cmd_probe(const std::vector<std::string>& args);
 int cmd_run(const std::vector<std::string>& args);
 int cmd_plan(const std::vector<std::string>& args);
 int cmd_qa(const std::vector<std::string>& args);
+int cmd_archive(const std::vector<std::string>& args);
 
 }  // namespace ff::app

@@ -5,6 +5,7 @@
 
 #include "coordinator/mpi_env.h"
 #include "coordinator/scan_phase.h"
+#include "coordinator/video_farm.h"
 #include "core/bytes.h"
 #include "core/log.h"
 
@@ -73,57 +74,120 @@ worker::RenderContext make_render_context(const media::ProbeResult& probe,
   return c;
 }
 
-RenderPhaseResult run_render_phase(const std::filesystem::path& input,
-                                   const worker::RenderContext& root_context,
-                                   const std::filesystem::path& segments_dir,
-                                   const core::JobOptions& job, const FarmConfig& farm) {
+namespace {
+
+// What every rank knows of one video to render any of its segments.
+struct SharedRender {
+  std::filesystem::path input;
+  std::filesystem::path segments_dir;
+  worker::RenderContext context;
+  media::EncoderSettings settings;
+};
+
+std::vector<SharedRender> share_renders(const std::vector<RenderVideo>& videos,
+                                        const core::JobOptions& job) {
+  ByteWriter w;
+  if (world_rank() == 0) {
+    w.put<uint64_t>(videos.size());
+    for (const RenderVideo& v : videos) {
+      put_string(w, v.input.string());
+      put_string(w, v.segments_dir.string());
+      w.put_vector(encode_context(v.context));
+    }
+  }
+  const std::vector<std::byte> bytes = broadcast_bytes(w.take());
+  ByteReader r(bytes);
+  std::vector<SharedRender> shared(r.get<uint64_t>());
+  for (SharedRender& v : shared) {
+    v.input = get_string(r);
+    v.segments_dir = get_string(r);
+    v.context = decode_context(r.get_vector<std::byte>());
+    // One encoder thread per rank: x264's output depends on its thread count,
+    // so this keeps the bytes identical on any number of ranks.
+    v.settings = media::encoder_settings(job.output, static_cast<int>(v.context.fps_num),
+                                         static_cast<int>(v.context.fps_den), 1);
+  }
+  return shared;
+}
+
+}  // namespace
+
+std::vector<RenderVideoOutcome> run_render_videos(const std::vector<RenderVideo>& videos,
+                                                  const core::JobOptions& job,
+                                                  const FarmConfig& farm, bool isolate_failures) {
   const bool root = world_rank() == 0;
-  const std::vector<std::byte> shared =
-      broadcast_bytes(root ? encode_context(root_context) : std::vector<std::byte>{});
-  const worker::RenderContext context = decode_context(shared);
-  // One encoder thread per rank: x264's output depends on its thread count,
-  // so this keeps the bytes identical on any number of ranks.
-  const media::EncoderSettings settings = media::encoder_settings(
-      job.output, static_cast<int>(context.fps_num), static_cast<int>(context.fps_den), 1);
+  const std::vector<SharedRender> shared = share_renders(videos, job);
+  std::vector<size_t> sizes;
+  for (const SharedRender& v : shared) sizes.push_back(v.context.segments.size());
+  const VideoTaskIndex index(sizes);
 
   std::vector<Task> tasks;
-  for (size_t i = 0; i < context.segments.size(); ++i) {
-    tasks.push_back({static_cast<int32_t>(i), static_cast<double>(context.segments[i].out.size())});
+  std::vector<RenderVideoOutcome> outcomes(shared.size());
+  int64_t total_frames = 0;
+  for (size_t v = 0; v < shared.size(); ++v) {
+    const auto& segments = shared[v].context.segments;
+    for (size_t i = 0; i < segments.size(); ++i) {
+      tasks.push_back({index.id(v, i), static_cast<double>(segments[i].out.size())});
+      total_frames += segments[i].out.size();
+    }
+    outcomes[v].result.segments.resize(segments.size());
   }
-  RenderPhaseResult result;
-  result.segments.resize(context.segments.size());
+  if (!root) tasks.clear();
   FarmConfig config = farm;
   config.name = "render";
   config.describe_task = [&](int32_t id) {
-    const auto& s = context.segments[static_cast<size_t>(id)];
+    const auto [v, i] = index.locate(id);
+    const auto& s = shared[v].context.segments[i];
     return "segment " + std::to_string(s.id) + " (output frames " + std::to_string(s.out.begin) +
-           ".." + std::to_string(s.out.end - 1) + ") of " + input.string();
+           ".." + std::to_string(s.out.end - 1) + ") of " + shared[v].input.string();
   };
-  int64_t total_frames = 0;
-  for (const auto& s : context.segments) total_frames += s.out.size();
+  const Execute execute = [&](int32_t id) {
+    const auto [v, i] = index.locate(id);
+    const SharedRender& s = shared[v];
+    ByteWriter w;
+    w.put(worker::render_segment(s.input, s.context, static_cast<int32_t>(i), s.segments_dir,
+                                 s.settings));
+    return w.take();
+  };
   log::Progress progress("render", total_frames, "frames");
-  run_farm(
-      config, tasks,
-      [&](int32_t id) {
-        ByteWriter w;
-        w.put(worker::render_segment(input, context, id, segments_dir, settings));
-        return w.take();
-      },
-      [&](int32_t id, int rank, std::span<const std::byte> payload, double seconds) {
-        ByteReader r(payload);
-        SegmentMetrics& m = result.segments[static_cast<size_t>(id)];
-        m.result = r.get<worker::RenderResult>();
-        m.rank = rank;
-        m.seconds = seconds;
-        if (!m.result.reused) result.encoder = m.result.encoder;
-        result.reused += m.result.reused ? 1 : 0;
-        progress.advance(m.result.frames);
-      });
-  progress.finish();
-  if (root && result.encoder.empty() && !result.segments.empty()) {
-    result.encoder = result.segments.front().result.encoder;
+  const OnResult on_result = [&](int32_t id, int rank, std::span<const std::byte> payload,
+                                 double seconds) {
+    const auto [v, i] = index.locate(id);
+    RenderPhaseResult& result = outcomes[v].result;
+    ByteReader r(payload);
+    SegmentMetrics& m = result.segments[i];
+    m.result = r.get<worker::RenderResult>();
+    m.rank = rank;
+    m.seconds = seconds;
+    if (!m.result.reused) result.encoder = m.result.encoder;
+    result.reused += m.result.reused ? 1 : 0;
+    progress.advance(m.result.frames);
+  };
+  if (isolate_failures) {
+    const std::vector<std::string> failures =
+        run_farm_per_video(config, std::move(tasks), index, execute, on_result);
+    for (size_t v = 0; v < failures.size(); ++v) outcomes[v].failure = failures[v];
+  } else {
+    run_farm(config, std::move(tasks), execute, on_result);
   }
-  return result;
+  progress.finish();
+  for (RenderVideoOutcome& out : outcomes) {
+    RenderPhaseResult& result = out.result;
+    if (root && result.encoder.empty() && !result.segments.empty()) {
+      result.encoder = result.segments.front().result.encoder;
+    }
+  }
+  return outcomes;
+}
+
+RenderPhaseResult run_render_phase(const std::filesystem::path& input,
+                                   const worker::RenderContext& context,
+                                   const std::filesystem::path& segments_dir,
+                                   const core::JobOptions& job, const FarmConfig& farm) {
+  std::vector<RenderVideo> videos;
+  if (world_rank() == 0) videos.push_back({input, context, segments_dir});
+  std::vector<RenderVideoOutcome> outcomes = run_render_videos(videos, job, farm, false);
+  return std::move(outcomes.front().result);
 }
 
 }  // namespace ff::coordinator
