@@ -19,5 +19,6 @@ int cmd_run(const std::vector<std::string>& args);
 int cmd_plan(const std::vector<std::string>& args);
 int cmd_qa(const std::vector<std::string>& args);
 int cmd_archive(const std::vector<std::string>& args);
+int cmd_doctor(const std::vector<std::string>& args);
 
 }  // namespace ff::app

@@ -311,6 +311,35 @@ TEST(Options, OverrideErrorsNameTheSetAndTheKey) {
             "lower output.fps");
 }
 
+TEST(Options, FarmDeviceIsAutoCpuOrCuda) {
+  // The key only chooses; whether a CUDA device works is decided at run time
+  // (media/hw_device.h), so "cuda" loads on a machine without a GPU.
+  EXPECT_EQ(default_job().farm.device, Device::kAuto);
+  EXPECT_EQ(parse("[farm]\ndevice = \"cpu\"\n").farm.device, Device::kCpu);
+  EXPECT_EQ(parse("[farm]\ndevice = \"cuda\"\n").farm.device, Device::kCuda);
+  EXPECT_EQ(parse("", {"farm.device=cuda"}).farm.device, Device::kCuda);
+  EXPECT_EQ(to_string(Device::kCuda), "cuda");
+  EXPECT_NE(to_toml(parse("[farm]\ndevice = \"cuda\"\n"))
+                .find("[farm]\nmax_tries = 3\ndevice = \"cuda\"\n"),
+            std::string::npos);
+  EXPECT_EQ(error_for("[farm]\ndevice = \"gpu\"\n"),
+            "jobs/x.toml:2: farm.device = \"gpu\" is not allowed; allowed \"auto\", \"cpu\", "
+            "\"cuda\"");
+  EXPECT_EQ(error_for("[farm]\ndevice = 1\n"),
+            "jobs/x.toml:2: farm.device = 1 is an integer; expected one of \"auto\", \"cpu\", "
+            "\"cuda\"");
+  EXPECT_EQ(error_for("[farm]\ndevise = \"cpu\"\n"),
+            "jobs/x.toml:2: unknown key farm.devise; did you mean farm.device?");
+  EXPECT_EQ(error_for("device = \"cpu\"\n"),
+            "jobs/x.toml:1: device is outside any table; did you mean farm.device under [farm]?");
+  EXPECT_EQ(error_for("", {"farm.device=gpu"}),
+            "--set farm.device=gpu: farm.device = \"gpu\" is not allowed; allowed \"auto\", "
+            "\"cpu\", \"cuda\"");
+  EXPECT_EQ(error_for("", {"device=cuda"}),
+            "--set device=cuda: expected table.key=value, e.g. --set output.crf=23; did you mean "
+            "farm.device?");
+}
+
 TEST(Options, CheckLevelFitsAfterTheProbe) {
   OutputOptions out = parse("[output]\nwidth = 1080\nheight = 1920\n").output;
   EXPECT_NO_THROW(check_level_fits(out, 30.0));
