@@ -77,6 +77,8 @@ FaceTracker::FaceTracker(FaceTrackerParams params, int32_t first_track_id)
 void FaceTracker::reset() {
   tracks_.clear();
   has_update_ = false;
+  started_ = 0;
+  dropped_ = 0;
   last_src_frame_ = -1;
 }
 
@@ -144,6 +146,7 @@ void FaceTracker::update(int64_t src_frame, const std::vector<FaceBox>& detectio
   std::vector<int> det_of_track;
   associate(detections, det_of_track);
   std::vector<bool> det_used(detections.size(), false);
+  started_ = 0;
   for (size_t t = 0; t < tracks_.size(); ++t) {
     Track& tr = tracks_[t];
     ++tr.age;
@@ -164,6 +167,7 @@ void FaceTracker::update(int64_t src_frame, const std::vector<FaceBox>& detectio
       return rect_iou({tr.x, tr.y, tr.w, tr.h}, r) >= params_.min_iou;
     });
     if (duplicate) continue;
+    ++started_;
     Track fresh;
     fresh.age = 1;
     absorb(fresh, detections[d]);
@@ -173,10 +177,10 @@ void FaceTracker::update(int64_t src_frame, const std::vector<FaceBox>& detectio
   for (Track& tr : tracks_) {
     if (tr.track_id < 0 && tr.hits >= params_.min_hits) tr.track_id = next_track_id_++;
   }
-  std::erase_if(tracks_, [&](const Track& tr) {
+  dropped_ = static_cast<int>(std::erase_if(tracks_, [&](const Track& tr) {
     if (tr.track_id >= 0) return tr.missed >= params_.max_missed;
     return tr.age >= params_.confirm_span;  // a candidate that did not make it in time
-  });
+  }));
 }
 
 std::vector<FaceBox> FaceTracker::tracks() const {
@@ -205,7 +209,7 @@ std::vector<SearchWindow> FaceTracker::search_windows() const {
     const float y0 = std::clamp(tr.y - m * tr.h, 0.f, 1.f);
     const float x1 = std::clamp(tr.x + (1 + m) * tr.w, 0.f, 1.f);
     const float y1 = std::clamp(tr.y + (1 + m) * tr.h, 0.f, 1.f);
-    SearchWindow sw{tr.track_id, x0, y0, x1 - x0, y1 - y0};
+    SearchWindow sw{tr.track_id, x0, y0, x1 - x0, y1 - y0, tr.w, tr.h};
     (tr.track_id >= 0 ? confirmed : candidates).push_back(sw);
   }
   std::sort(confirmed.begin(), confirmed.end(),

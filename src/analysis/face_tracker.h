@@ -54,10 +54,12 @@ struct FaceTrackerParams {
 };
 
 // Where to run the restricted detector: a normalised rectangle (0..1, clamped
-// to the frame) around one track.
+// to the frame) around one track, and the track's box size, so the detector
+// can look only for faces of about that size.
 struct SearchWindow {
   int32_t track_id = -1;  // the confirmed track, or -1 for a candidate
   float x = 0.f, y = 0.f, w = 0.f, h = 0.f;
+  float face_w = 0.f, face_h = 0.f;  // the track's (held) box size, normalised
 };
 
 class FaceTracker {
@@ -82,6 +84,12 @@ class FaceTracker {
   // then candidates. The margin grows with each consecutive miss.
   std::vector<SearchWindow> search_windows() const;
 
+  // Changes the last update() made to the set of faces: candidates started
+  // by detections that matched nothing, and tracks and candidates dropped.
+  // The scan searches the whole frame less often while both stay 0.
+  int started_last_update() const { return started_; }
+  int dropped_last_update() const { return dropped_; }
+
   const FaceTrackerParams& params() const { return params_; }
 
  private:
@@ -102,6 +110,8 @@ class FaceTracker {
   int32_t next_track_id_;
   int64_t last_src_frame_ = -1;
   bool has_update_ = false;
+  int started_ = 0;
+  int dropped_ = 0;
   std::vector<Track> tracks_;  // confirmed and candidates, in birth order
 };
 

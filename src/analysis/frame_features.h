@@ -2,10 +2,13 @@
 // Per-frame features the scan computes on decoded frames, on plain planes:
 //
 //  - a Thumbnail: a fixed 64x36 luma and 32x18 chroma area-average of the
-//    frame. The scene score between two frames is computed on thumbnails
-//    only, so a chunk boundary can be scored by the coordinator from the two
-//    thumbnails on either side with exactly the same arithmetic as inside a
-//    chunk (the plan is the same on 1 or N ranks);
+//    frame (of any planes no smaller than that: the scan passes its
+//    analysis-size luma, already an area average of the decoded luma, and
+//    the decoded chroma). The scene score between two frames is computed
+//    on thumbnails only, so a chunk boundary can be scored by the
+//    coordinator from the two thumbnails on either side with exactly the
+//    same arithmetic as inside a chunk (the plan is the same on 1 or N
+//    ranks);
 //  - the scene score: mean absolute difference of two thumbnails, luma and
 //    chroma weighted 2:1:1, in 0..255;
 //  - lower-face activity: mean absolute luma change inside a face's lower

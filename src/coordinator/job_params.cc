@@ -32,11 +32,12 @@ FarmConfig farm_config_of(const core::JobOptions& job) {
 std::string scan_key(const std::string& fingerprint, const worker::ScanParams& p) {
   std::ostringstream os;
   os.precision(17);
-  os << "v1|" << fingerprint << "|aw=" << p.analysis_width << "|dfps=" << p.detect_fps
-     << "|full=" << p.full_detect_interval_s << "|hint=" << p.cut_hint_score
-     << "|faces=" << p.detect_faces << "|cascade=" << p.detector.cascade_path
-     << "|sf=" << p.detector.scale_factor << "|nb=" << p.detector.min_neighbors
-     << "|minf=" << p.detector.min_face_frac << "|hits=" << p.tracker.min_hits
+  os << "v2|" << fingerprint << "|aw=" << p.analysis_width << "|dfps=" << p.detect_fps
+     << "|full=" << p.full_detect_interval_s << "|fullmax=" << p.max_full_detect_interval_s
+     << "|hint=" << p.cut_hint_score << "|faces=" << p.detect_faces
+     << "|cascade=" << p.detector.cascade_path << "|sf=" << p.detector.scale_factor
+     << "|nb=" << p.detector.min_neighbors << "|minf=" << p.detector.min_face_frac
+     << "|wsr=" << p.detector.window_size_ratio << "|hits=" << p.tracker.min_hits
      << "|span=" << p.tracker.confirm_span << "|miss=" << p.tracker.max_missed
      << "|iou=" << p.tracker.min_iou << "|cd=" << p.tracker.max_centre_dist
      << "|sr=" << p.tracker.max_size_ratio << "|dw=" << p.tracker.detection_weight

@@ -1,9 +1,13 @@
 #include "worker/scan_task.h"
 
+#include <sched.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
-#include <deque>
+#include <cstdlib>
 #include <opencv2/core.hpp>
 #include <optional>
 
@@ -21,45 +25,85 @@ double seconds_since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
-// Gray analysis frames of the last few source frames, for lower-face activity.
+// Gray analysis frames of the last few source frames, for lower-face
+// activity: a ring of kDepth frames allocated once per chunk.
 class GrayHistory {
  public:
   static constexpr size_t kDepth = 6;  // five consecutive differences
-  void push(cv::Mat gray) {
-    frames_.push_back(std::move(gray));
-    if (frames_.size() > kDepth) frames_.pop_front();
+  // The frame to write the next analysis frame into (rows x cols); push() makes it the newest.
+  cv::Mat& slot(int rows, int cols) {
+    cv::Mat& m = ring_[head_];
+    m.create(rows, cols, CV_8UC1);  // allocates only the first time round
+    return m;
   }
-  void clear() { frames_.clear(); }
+  void push() {
+    head_ = (head_ + 1) % kDepth;
+    count_ = std::min(count_ + 1, kDepth);
+  }
+  const cv::Mat& newest() const { return ring_[(head_ + kDepth - 1) % kDepth]; }
+  void clear() { count_ = 0; }
   // Mean lower-face change of `face` over the consecutive pairs held.
   float activity(const analysis::FaceBox& face) const {
-    if (frames_.size() < 2) return 0.f;
-    const cv::Mat& any = frames_.back();
+    if (count_ < 2) return 0.f;
+    const cv::Mat& any = newest();
     const analysis::PixelRect rect = analysis::lower_face_rect(face, any.cols, any.rows);
     double sum = 0;
-    for (size_t i = 1; i < frames_.size(); ++i) {
-      sum += analysis::region_activity(view(frames_[i - 1]), view(frames_[i]), rect);
+    for (size_t i = 1; i < count_; ++i) {
+      sum += analysis::region_activity(view(at(i - 1)), view(at(i)), rect);
     }
-    return static_cast<float>(sum / static_cast<double>(frames_.size() - 1));
+    return static_cast<float>(sum / static_cast<double>(count_ - 1));
   }
 
  private:
+  // i-th held frame, oldest first.
+  const cv::Mat& at(size_t i) const { return ring_[(head_ + kDepth - count_ + i) % kDepth]; }
   static kernels::PlaneView view(const cv::Mat& m) {
     return {m.data, m.cols, m.rows, static_cast<int>(m.step)};
   }
-  std::deque<cv::Mat> frames_;
+  std::array<cv::Mat, kDepth> ring_;
+  size_t head_ = 0;
+  size_t count_ = 0;
 };
 
-cv::Mat rotate_upright(const cv::Mat& gray, int rotation_deg) {
-  if (rotation_deg == 0) return gray;
-  cv::Mat out;
-  const int code = rotation_deg == 90    ? cv::ROTATE_90_COUNTERCLOCKWISE
-                   : rotation_deg == -90 ? cv::ROTATE_90_CLOCKWISE
-                                         : cv::ROTATE_180;
-  cv::rotate(gray, out, code);
-  return out;
+// OpenCV's worker threads for the duration of one chunk (the cascade
+// search runs in parallel over rows), restored afterwards: the setting is
+// process-wide.
+class CvThreads {
+ public:
+  explicit CvThreads(int threads) : saved_(cv::getNumThreads()) { cv::setNumThreads(threads); }
+  CvThreads(const CvThreads&) = delete;
+  CvThreads& operator=(const CvThreads&) = delete;
+  ~CvThreads() { cv::setNumThreads(saved_); }
+
+ private:
+  int saved_;
+};
+
+int env_int(const char* name) {
+  const char* v = std::getenv(name);
+  if (v == nullptr) return 0;
+  char* end = nullptr;
+  const long n = std::strtol(v, &end, 10);
+  return end != v && n > 0 && n < 1 << 20 ? static_cast<int>(n) : 0;
 }
 
 }  // namespace
+
+int cores_for_this_rank() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  int usable = 0;
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) usable = CPU_COUNT(&set);
+  const long online = sysconf(_SC_NPROCESSORS_ONLN);
+  if (usable <= 0) usable = online > 0 ? static_cast<int>(online) : 1;
+  // Ranks on this node (Open MPI, MPICH/Intel MPI, Slurm's srun).
+  int local_ranks = env_int("OMPI_COMM_WORLD_LOCAL_SIZE");
+  if (local_ranks == 0) local_ranks = env_int("MPI_LOCALNRANKS");
+  if (local_ranks == 0) local_ranks = env_int("SLURM_NTASKS_PER_NODE");
+  if (local_ranks == 0) local_ranks = 1;
+  const int share = online > 0 ? static_cast<int>(online) / local_ranks : usable;
+  return std::max(1, std::min(usable, share));
+}
 
 ChunkScan scan_chunk(const std::filesystem::path& input, const media::VideoInfo& video,
                      const ScanChunk& chunk, const ScanParams& params) {
@@ -69,22 +113,32 @@ ChunkScan scan_chunk(const std::filesystem::path& input, const media::VideoInfo&
   const int ah = std::max(
       2, static_cast<int>(std::lround(static_cast<double>(aw) * video.height / video.width)) & ~1);
   const bool sideways = video.rotation_deg == 90 || video.rotation_deg == -90;
+  const bool rotated = video.rotation_deg != 0;
   result.analysis_width = sideways ? ah : aw;
   result.analysis_height = sideways ? aw : ah;
+  const int threads = params.threads > 0 ? params.threads : cores_for_this_rank();
+  const CvThreads cv_threads(threads);
 
   std::optional<analysis::FaceDetector> detector;
   if (params.detect_faces) detector.emplace(params.detector);
   analysis::FaceTracker tracker(params.tracker, chunk.id * 10000);
   GrayHistory history;
+  cv::Mat stored(ah, aw, CV_8UC1);  // the analysis frame before rotation
   const double tb = video.time_base.value();
 
-  media::VideoDecoder decoder(input, video.stream_index,
-                              {.threads = 1, .skip_loop_filter = true, .tolerate_errors = false});
+  // Frame threads return the same pictures as one thread (FFmpeg's H.264 and
+  // HEVC decoders are bit-exact across thread counts), only sooner.
+  media::VideoDecoder decoder(
+      input, video.stream_index,
+      {.threads = threads, .skip_loop_filter = true, .tolerate_errors = false});
   decoder.seek(chunk.start_pts);
   FramePlanes planes;
   analysis::Thumbnail previous;
   double last_full_s = -1e9;
   double last_detect_s = -1e9;
+  const double base_full_s = params.full_detect_interval_s;
+  const double max_full_s = std::max(base_full_s, params.max_full_detect_interval_s);
+  double full_interval_s = base_full_s;
   while (true) {
     auto t0 = Clock::now();
     const AVFrame* frame = decoder.next();
@@ -98,7 +152,17 @@ ChunkScan scan_chunk(const std::filesystem::path& input, const media::VideoInfo&
     if (pts >= chunk.end_pts) break;
     t0 = Clock::now();
     const YuvView yuv = planes.view_of(*frame, input);
-    const analysis::Thumbnail thumb = analysis::make_thumbnail(yuv.y, yuv.u, yuv.v);
+    // The analysis luma in stored orientation, written straight into the
+    // history when it needs no rotation. The thumbnail's luma is averaged
+    // from it (one pass over the decoded luma instead of two) when it is
+    // large enough, as it is from analysis_width 128 at aspect ratios up to
+    // 32:9.
+    cv::Mat& small = detector && !rotated ? history.slot(ah, aw) : stored;
+    kernels::downscale_area_cpu(yuv.y, {small.data, aw, ah, static_cast<int>(small.step)});
+    const bool small_thumb = aw >= analysis::Thumbnail::kLumaW && ah >= analysis::Thumbnail::kLumaH;
+    const analysis::Thumbnail thumb = analysis::make_thumbnail(
+        small_thumb ? kernels::PlaneView{small.data, aw, ah, static_cast<int>(small.step)} : yuv.y,
+        yuv.u, yuv.v);
     ScannedFrame sf;
     sf.pts = pts;
     sf.mean_luma = thumb.mean_luma();
@@ -113,18 +177,21 @@ ChunkScan scan_chunk(const std::filesystem::path& input, const media::VideoInfo&
     result.frames.push_back(sf);
 
     if (detector) {
-      cv::Mat small(ah, aw, CV_8UC1);
-      kernels::downscale_area_cpu(yuv.y, {small.data, aw, ah, static_cast<int>(small.step)});
-      cv::Mat gray = rotate_upright(small, video.rotation_deg);
       const double time_s = static_cast<double>(pts - chunk.start_pts) * tb;
       const bool cut_hint = local > 0 && sf.scene_score >= params.cut_hint_score;
       if (cut_hint) {
         tracker.reset();
         history.clear();
       }
-      history.push(gray);
-      const bool full =
-          local == 0 || cut_hint || time_s - last_full_s >= params.full_detect_interval_s - 1e-9;
+      if (rotated) {
+        cv::rotate(stored, history.slot(result.analysis_height, result.analysis_width),
+                   video.rotation_deg == 90    ? cv::ROTATE_90_COUNTERCLOCKWISE
+                   : video.rotation_deg == -90 ? cv::ROTATE_90_CLOCKWISE
+                                               : cv::ROTATE_180);
+      }
+      history.push();  // clear() above keeps the slot just written
+      const cv::Mat& gray = history.newest();
+      const bool full = local == 0 || cut_hint || time_s - last_full_s >= full_interval_s - 1e-9;
       const bool near = time_s - last_detect_s >= 1.0 / params.detect_fps - 1e-9;
       if (full || near) {
         std::vector<analysis::FaceBox> found =
@@ -136,6 +203,15 @@ ChunkScan scan_chunk(const std::filesystem::path& input, const media::VideoInfo&
           result.faces.push_back(box);
         }
         last_detect_s = time_s;
+        // Whole-frame searches exist to find faces nobody tracks yet: while
+        // they find none and no face is lost, each waits twice as long (up to
+        // max_full_detect_interval_s); any change, and every cut, resets it.
+        if (local == 0 || cut_hint || tracker.started_last_update() > 0 ||
+            tracker.dropped_last_update() > 0) {
+          full_interval_s = base_full_s;
+        } else if (full) {
+          full_interval_s = std::min(2 * full_interval_s, max_full_s);
+        }
         if (full) last_full_s = time_s;
       }
     }

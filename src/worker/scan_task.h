@@ -3,7 +3,15 @@
 // at full size, and keep only analysis data: per frame a thumbnail-based
 // scene score and the mean luma, and on detection frames the confirmed face
 // tracks with their lower-face activity. No full-size frame outlives its
-// decode; memory is the decoder's plus a few analysis-size gray frames.
+// decode; memory is the decoder's (a few frames per decoder thread) plus six
+// analysis-size gray frames, allocated once per chunk.
+//
+// Cost per frame (docs/performance.md, "Scan"): the decode, two area
+// downscales of the decoded planes (64x36 thumbnail, analysis frame) and,
+// about detect_fps times a second, the cascade: over the whole analysis
+// frame after a cut and every full_detect_interval_s (backing off to
+// max_full_detect_interval_s while nothing new turns up), else only in
+// windows around tracks, for faces of about the track's size.
 //
 // A chunk is [start_pts, end_pts) in presentation time, starting at a
 // keyframe. Frames before start_pts (leading pictures of an open GOP) belong
@@ -38,11 +46,17 @@ struct ScanChunk {
 struct ScanParams {
   int analysis_width = 480;           // gray analysis frame width, px (never upscaled)
   double detect_fps = 5.0;            // detections per second around tracks
-  double full_detect_interval_s = 1;  // whole-frame detection at least this often
-  float cut_hint_score = 30.f;        // a frame scoring this much restarts tracking
+  double full_detect_interval_s = 1;  // whole-frame detection this often after a change
+  // ... backing off (doubling) to this while whole-frame searches find no new
+  // face and no track is lost; cuts and changes go back to the interval above.
+  double max_full_detect_interval_s = 4;
+  float cut_hint_score = 30.f;  // a frame scoring this much restarts tracking
   analysis::FaceDetectorParams detector;
   analysis::FaceTrackerParams tracker;
   bool detect_faces = true;  // false for reframe.mode = "centre"
+  // Decoder and OpenCV threads of this rank; 0 = cores_for_this_rank(). The
+  // results do not depend on it.
+  int threads = 0;
 };
 
 struct ScannedFrame {
@@ -69,6 +83,12 @@ ChunkScan scan_chunk(const std::filesystem::path& input, const media::VideoInfo&
 
 std::vector<std::byte> serialize(const ChunkScan& scan);
 ChunkScan deserialize_chunk_scan(std::span<const std::byte> bytes);
+
+// The cores one rank may use: the CPUs of its affinity mask, at most the
+// node's online CPUs divided by the ranks on the node (from the MPI
+// launcher's or Slurm's environment), at least 1. One process on a 16-core
+// node: 16; `mpirun -n 16` there: 1 each.
+int cores_for_this_rank();
 
 // Chunks cut at keyframes, each at least `min_chunk_s` long where the
 // keyframes allow (the last one may be shorter); ids count from 0.

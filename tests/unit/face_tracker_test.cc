@@ -201,6 +201,9 @@ TEST(FaceTracker, SearchWindowsAreClampedToTheFrame) {
   EXPECT_NEAR(windows[0].x + windows[0].w, 1.f, 1e-6);
   EXPECT_FLOAT_EQ(windows[0].y, 0.f);
   EXPECT_NEAR(windows[0].h, 0.15f, 1e-6);
+  // The face size the detector looks for is the track's, not the clamped window's.
+  EXPECT_FLOAT_EQ(windows[0].face_w, 0.05f);
+  EXPECT_FLOAT_EQ(windows[0].face_h, 0.1f);
 }
 
 TEST(FaceTracker, RejectsBadParamsNamingTheField) {
