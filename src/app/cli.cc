@@ -22,8 +22,14 @@ shot-level loudness matching, and a QA report.
 commands:
   run JOB --input FILE     run a job end to end (under mpirun/srun for many ranks)
   plan JOB --input FILE    probe, scan and plan only; writes plan.json
+  archive MANIFEST --job JOB
+                           run every video a manifest lists, in one allocation, with a
+                           status file; reruns skip what is done (docs/archive.md)
   qa FILE [--job JOB]      check a delivered file against the spec; writes report.json
+                           and report.html
   probe FILE               print what framefarm knows about a media file, as JSON
+  doctor [--job JOB]       check this node (or every node, under srun): MPI, Slurm,
+                           FFmpeg encoders, CUDA, cascades (docs/gpu.md)
 
 options:
   --version                print the version and exit

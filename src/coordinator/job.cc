@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <future>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <thread>
@@ -21,6 +22,7 @@
 #include "core/log.h"
 #include "core/options.h"
 #include "core/store.h"
+#include "media/hw_device.h"
 #include "media/probe.h"
 #include "media/segment_file.h"
 #include "media/stitch.h"
@@ -85,6 +87,12 @@ void write_render_metrics(core::Store& store, const RenderPhaseResult& render) {
   });
 }
 
+// Rank 0's audio decode, started after the probe (audio_phase.h).
+struct AudioDecodeJob {
+  std::future<AudioDecodeResult> result;
+  double start_s = 0.0;  // since the job's start
+};
+
 // What the render and audio phases give the run report (rank 0).
 struct RenderOutcome {
   RenderPhaseResult render;
@@ -92,13 +100,14 @@ struct RenderOutcome {
 };
 
 // Render over the farm while rank 0 runs the audio phase in a thread of its
-// own (it needs only the plan's shots), then stitch on rank 0.
+// own (it needs only the plan's shots and the audio decoded since the probe),
+// then stitch on rank 0.
 RenderOutcome render_and_stitch(const JobRequest& request, const core::JobOptions& job,
                                 Phases& phases, Clock::time_point job_start,
                                 const std::optional<media::ProbeResult>& probe,
                                 const std::optional<analysis::ScanData>& scan,
                                 const std::optional<analysis::Plan>& plan,
-                                std::optional<core::Store>& store) {
+                                std::optional<core::Store>& store, AudioDecodeJob& audio_decode) {
   const bool root = world_rank() == 0;
   const std::filesystem::path segments_dir = request.workdir / "segments";
   worker::RenderContext context;
@@ -120,9 +129,9 @@ RenderOutcome render_and_stitch(const JobRequest& request, const core::JobOption
     in.audio_bitrate_kbps = job.output.audio_bitrate_kbps;
     in.workdir = request.workdir;
     audio_start_s = seconds_since(job_start);
-    audio_thread = std::thread([in, &audio, &audio_error] {
+    audio_thread = std::thread([in, &audio, &audio_error, &audio_decode] {
       try {
-        audio = run_audio_phase(in);
+        audio = run_audio_phase(in, audio_decode.result.get());
       } catch (...) {
         audio_error = std::current_exception();
       }
@@ -144,7 +153,8 @@ RenderOutcome render_and_stitch(const JobRequest& request, const core::JobOption
   root_step([&] {
     audio_thread.join();
     if (audio_error) std::rethrow_exception(audio_error);
-    phases.push_back({"audio (overlapped)", audio_start_s, audio->total_s, 0});
+    phases.push_back({"audio decode (overlapped)", audio_decode.start_s, audio->decode_s, 0});
+    phases.push_back({"audio (overlapped)", audio_start_s, audio->measure_s + audio->encode_s, 0});
     write_audio_result(*store, *audio);
     write_render_metrics(*store, render);
     PhaseTimer timer(phases, "stitch", job_start);
@@ -223,8 +233,24 @@ ExitCode run_job(const JobRequest& raw_request) {
 
   std::optional<media::ProbeResult> probe;
   std::optional<core::Store> store;
+  // Rank 0 decodes the input's audio from the end of the probe on, beside the
+  // scan (audio_phase.h); the audio phase proper waits for it after the plan.
+  // On an error the future's destructor waits for the decode (about 1 s per
+  // 10 minutes of audio) before the error leaves run_job.
+  AudioDecodeJob audio_decode;
+  const std::string device = "cpu";  // what the scan and render kernels ran on
   root_step([&] {
     PhaseTimer timer(phases, "probe", job_start);
+    // "cuda" without a working device fails here (one line); the scan and
+    // render run their CPU kernels in this version whatever it finds, and
+    // the report says so (docs/gpu.md).
+    const media::DeviceChoice choice = media::resolve_device(
+        std::string(core::to_string(job.farm.device)), job.source_file.string());
+    if (choice.device == core::Device::kCuda) {
+      FF_WARN("farm.device: CUDA works here (" << choice.gpu_name
+                                               << "), but this version scans and renders with "
+                                                  "the CPU kernels; see docs/gpu.md");
+    }
     probe = media::probe(request.input, {.reject_hdr = job.input.reject_hdr});
     const double fps = core::resolve_output_fps(job.output, source_rate(probe->video).value());
     core::check_level_fits(job.output, fps, request.input.string());
@@ -244,6 +270,14 @@ ExitCode run_job(const JobRequest& raw_request) {
                       << (probe->audio ? ", audio " + probe->audio->channel_layout : ", no audio")
                       << "; output " << job.output.width << "x" << job.output.height << " at "
                       << fps << " fps");
+    audio_decode.start_s = seconds_since(job_start);
+    audio_decode.result =
+        std::async(std::launch::async, decode_audio,
+                   AudioDecodeInput{.input = request.input,
+                                    .audio_stream = probe->audio ? probe->audio->stream_index : -1,
+                                    .video_start_s = static_cast<double>(probe->video.start_pts) *
+                                                     probe->video.time_base.value(),
+                                    .workdir = request.workdir});
   });
 
   // Scan, or reuse the stored scan when the input and the scan options match.
@@ -279,7 +313,7 @@ ExitCode run_job(const JobRequest& raw_request) {
   ExitCode code = ExitCode::kOk;
   if (!request.plan_only) {
     const RenderOutcome rendered =
-        render_and_stitch(request, job, phases, job_start, probe, scan, plan, store);
+        render_and_stitch(request, job, phases, job_start, probe, scan, plan, store, audio_decode);
     RunFacts facts;  // rank 0 fills it; the pointers stay null elsewhere
     if (root) {
       facts.plan = &*plan;
@@ -287,6 +321,7 @@ ExitCode run_job(const JobRequest& raw_request) {
       facts.src_height = probe->video.display_height;
       facts.render = &rendered.render;
       if (rendered.audio) facts.audio = &*rendered.audio;
+      facts.device = device;
     }
     code = run_qa(request, job, phases, job_start, facts);
   }

@@ -8,6 +8,7 @@
 #include "coordinator/video_farm.h"
 #include "core/bytes.h"
 #include "core/log.h"
+#include "media/segment_file.h"
 
 namespace ff::coordinator {
 namespace {
@@ -116,6 +117,13 @@ std::vector<RenderVideoOutcome> run_render_videos(const std::vector<RenderVideo>
                                                   const core::JobOptions& job,
                                                   const FarmConfig& farm, bool isolate_failures) {
   const bool root = world_rank() == 0;
+  for (const RenderVideo& v : videos) {  // rank 0 only: others get no videos
+    const int removed = media::remove_partial_files(v.segments_dir);
+    if (removed > 0) {
+      FF_INFO("render: removed " << removed << " partial file(s) of an interrupted run from "
+                                 << v.segments_dir.string());
+    }
+  }
   const std::vector<SharedRender> shared = share_renders(videos, job);
   std::vector<size_t> sizes;
   for (const SharedRender& v : shared) sizes.push_back(v.context.segments.size());

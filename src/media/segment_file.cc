@@ -227,4 +227,20 @@ bool segment_is_done(const std::filesystem::path& dir, int id, int64_t expected_
   return true;
 }
 
+int remove_partial_files(const std::filesystem::path& dir) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) return 0;
+  int removed = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (entry.path().filename().string().find(".tmp-") == std::string::npos) continue;
+    if (!std::filesystem::remove(entry.path(), ec) && ec) {
+      throw RuntimeError(entry.path().string() +
+                         ": cannot remove a partial file of an earlier run: " + ec.message() +
+                         "; remove it by hand");
+    }
+    ++removed;
+  }
+  return removed;
+}
+
 }  // namespace ff::media

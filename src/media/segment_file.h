@@ -109,6 +109,13 @@ std::optional<SegmentRecord> read_segment_record(const std::filesystem::path& di
 // SHA-256 match the sidecar, and the file holds `expected_frames` video
 // packets. Logs the reason at info level when a present segment is not
 // reused. Never throws for a bad or unreadable segment: it is just not done.
+// Removes what an interrupted earlier run left half-written in `dir`: files
+// whose name holds ".tmp-" (core::AtomicOutput's temp names). Call it only
+// while no process writes there (rank 0, before the render starts). Returns
+// how many it removed; a missing `dir` removes none. Throws ff::RuntimeError
+// naming a file it cannot remove.
+int remove_partial_files(const std::filesystem::path& dir);
+
 bool segment_is_done(const std::filesystem::path& dir, int id, int64_t expected_frames,
                      const std::string& plan_key);
 

@@ -26,7 +26,7 @@ TEST(Cli, VersionAndHelp) {
   const auto v = run_framefarm("--version");
   EXPECT_EQ(v.exit_code, 0);
   EXPECT_EQ(v.out.rfind("framefarm ", 0), 0u) << v.out;
-  for (const char* cmd : {"run", "plan", "probe"}) {
+  for (const char* cmd : {"run", "plan", "probe", "qa", "archive", "doctor"}) {
     const auto h = run_framefarm(std::string(cmd) + " --help");
     EXPECT_EQ(h.exit_code, 0) << cmd;
     EXPECT_NE(h.out.find(std::string("usage: framefarm ") + cmd), std::string::npos) << h.out;
@@ -34,6 +34,9 @@ TEST(Cli, VersionAndHelp) {
   const auto top = run_framefarm("--help");
   EXPECT_EQ(top.exit_code, 0);
   EXPECT_NE(top.out.find("exit codes"), std::string::npos);
+  for (const char* cmd : {"  run ", "  plan ", "  archive ", "  qa ", "  probe ", "  doctor "}) {
+    EXPECT_NE(top.out.find(cmd), std::string::npos) << "top help lists" << cmd;
+  }
 }
 
 TEST(Cli, UsageErrorsExitWith2AndSayWhatToDo) {
