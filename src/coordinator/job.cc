@@ -241,9 +241,12 @@ ExitCode run_job(const JobRequest& raw_request) {
   const std::string device = "cpu";  // what the scan and render kernels ran on
   root_step([&] {
     PhaseTimer timer(phases, "probe", job_start);
-    // "cuda" without a working device fails here (one line); the scan and
-    // render run their CPU kernels in this version whatever it finds, and
-    // the report says so (docs/gpu.md).
+    probe = media::probe(request.input, {.reject_hdr = job.input.reject_hdr});
+    const double fps = core::resolve_output_fps(job.output, source_rate(probe->video).value());
+    core::check_level_fits(job.output, fps, request.input.string());
+    // "cuda" without a working device fails here (one line, after the input is known to be good);
+    // the scan and render run their CPU kernels in this version whatever it finds, and the report
+    // says so (docs/gpu.md).
     const media::DeviceChoice choice = media::resolve_device(
         std::string(core::to_string(job.farm.device)), job.source_file.string());
     if (choice.device == core::Device::kCuda) {
@@ -251,9 +254,6 @@ ExitCode run_job(const JobRequest& raw_request) {
                                                << "), but this version scans and renders with "
                                                   "the CPU kernels; see docs/gpu.md");
     }
-    probe = media::probe(request.input, {.reject_hdr = job.input.reject_hdr});
-    const double fps = core::resolve_output_fps(job.output, source_rate(probe->video).value());
-    core::check_level_fits(job.output, fps, request.input.string());
     std::error_code ec;
     std::filesystem::create_directories(request.workdir, ec);
     if (ec) {
