@@ -99,7 +99,6 @@ void plan_face_shot(const ScanData& scan, const PlanParams& params,
   in.shot = shot.out;
   in.src_w = scan.display_width;
   in.src_h = scan.display_height;
-  in.crop = plan.crop_size;
   in.previous = previous;
   in.fps = fps;
   in.target.resize(visible.size());
@@ -112,8 +111,10 @@ void plan_face_shot(const ScanData& scan, const PlanParams& params,
     for (const FaceBox& f : visible[i])
       if (f.track_id == speaker[i]) in.target[i] = f;
   }
+  in.crop = shot_crop_size(in.target, in.src_w, in.src_h, plan.crop_size, params);
   const CropPath path = plan_crop_path(in, params.crop);
 
+  shot.crop = in.crop;
   shot.mode = path.mode;
   shot.persons = static_cast<int32_t>(persons.size());
   const auto top = std::max_element(frames_of.begin(), frames_of.end());  // first on a tie
@@ -124,6 +125,26 @@ void plan_face_shot(const ScanData& scan, const PlanParams& params,
 }
 
 }  // namespace
+
+CropSize shot_crop_size(const std::vector<std::optional<FaceBox>>& target, int32_t src_w,
+                        int32_t src_h, CropSize full, const PlanParams& params) {
+  if (params.crop_scale >= 1.0) return full;
+  // The widest window that can put a face centre at target_x: target_x of the
+  // width to its left, the rest to its right, neither past the frame edge.
+  const double tx = params.crop.target_x;
+  double widest = full.w;
+  bool any = false;
+  for (const std::optional<FaceBox>& f : target) {
+    if (!f) continue;
+    any = true;
+    const double cx = std::clamp(static_cast<double>(f->cx()), 0.0, 1.0) * src_w;
+    if (tx > 0.0) widest = std::min(widest, cx / tx);
+    if (tx < 1.0) widest = std::min(widest, (src_w - cx) / (1.0 - tx));
+  }
+  if (!any) return full;
+  const double scale = std::clamp(widest / full.w, params.crop_scale, 1.0);
+  return crop_size_for(src_w, src_h, params.out_width, params.out_height, scale);
+}
 
 void PlanParams::validate() const {
   cuts.validate();
@@ -148,7 +169,7 @@ Plan make_plan(const ScanData& scan, const PlanParams& params) {
   plan.grid = build_output_grid(times, scan.duration_s, params.timeline);
   plan.cut_out_frames = cuts_to_out_frames(plan.grid, plan.cut_src_frames);
   plan.crop_size = crop_size_for(scan.display_width, scan.display_height, params.out_width,
-                                 params.out_height, params.crop_scale);
+                                 params.out_height, 1.0);
   const int64_t out_frames = plan.grid.frames();
   const double fps = plan.grid.fps();
 
@@ -186,6 +207,7 @@ Plan make_plan(const ScanData& scan, const PlanParams& params) {
       in.src_w = scan.display_width;
       in.src_h = scan.display_height;
       in.crop = plan.crop_size;
+      shot.crop = in.crop;
       in.target.resize(static_cast<size_t>(shot.out.size()));
       in.fps = fps;
       const CropPath path = plan_crop_path(in, centre);

@@ -29,6 +29,7 @@
 //   Plan plan = make_plan(scan, p);
 //   for (const Segment& s : plan.segments) ...  // plan.crop[n]: window of out frame n
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "analysis/crop_path.h"
@@ -51,8 +52,14 @@ struct PlanParams {
   FaceSeriesParams faces;    // track linking and box interpolation
   int32_t out_width = 1080;  // output size in pixels; with the source size it gives the crop
   int32_t out_height = 1920;
-  double crop_scale = 1.0;  // crop = largest window of the output's aspect x this, (0, 1]
-  bool face_mode = true;    // false: reframe.mode "centre", the centred crop everywhere
+  // The closest framing allowed, (0, 1]: 1 keeps every window at the largest
+  // of the output's aspect (crop_size_for). Below 1 each face-mode shot takes
+  // the widest window in [crop_scale, 1] x that size whose speaker can be put
+  // at crop.target_x on every frame (the frame edge stops a window wider than
+  // the face's distance to it allows): a gallery call framed closer, a
+  // close-up left whole (shot_crop_size).
+  double crop_scale = 1.0;
+  bool face_mode = true;  // false: reframe.mode "centre", the centred crop everywhere
 
   // Validates every part; throws std::invalid_argument naming the field.
   void validate() const;
@@ -65,6 +72,7 @@ struct PlanShot {
   int32_t persons = 0;                // persons linked in the shot (0 without faces)
   int32_t speaker = -1;               // the person chosen on most frames (lower id on a tie), or -1
   double speaker_share = 0.0;         // share of the shot's frames with a speaker, 0..1
+  CropSize crop;                      // the size of the shot's windows
   bool operator==(const PlanShot&) const = default;
 };
 
@@ -76,7 +84,7 @@ struct Plan {
   std::vector<int32_t> speaker;         // per output frame: person id within its shot, or -1
   std::vector<CropWindow> crop;         // per output frame, displayed source pixels
   std::vector<Segment> segments;        // render segments (plan_segments)
-  CropSize crop_size;                   // every window's size
+  CropSize crop_size;                   // the widest window (crop_scale 1); shots may be closer
 
   int64_t out_frames() const { return grid.frames(); }
 };
@@ -87,5 +95,12 @@ struct Plan {
 // cuts.flash_max_frames = 0), a display size <= 0, a face whose src_frame is
 // outside the frames or whose box is not finite, and the errors of the steps.
 Plan make_plan(const ScanData& scan, const PlanParams& params);
+
+// The window size of one shot whose speaker is `target` on each frame (see
+// PlanParams::crop_scale): `full` when crop_scale is 1 or no frame has a
+// speaker, else crop_size_for at the largest scale in [crop_scale, 1] that
+// lets every target centre sit at crop.target_x of the window's width.
+CropSize shot_crop_size(const std::vector<std::optional<FaceBox>>& target, int32_t src_w,
+                        int32_t src_h, CropSize full, const PlanParams& params);
 
 }  // namespace ff::analysis

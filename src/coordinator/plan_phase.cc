@@ -74,6 +74,7 @@ analysis::PlanParams plan_params_of(const core::JobOptions& job, const media::Vi
   p.crop.smoothing_s = r.smoothing_s;
   p.crop.no_face = r.no_face == core::NoFacePolicy::kHold ? analysis::NoFacePolicy::kHold
                                                           : analysis::NoFacePolicy::kCentre;
+  p.crop_scale = r.crop_scale;
   p.out_width = job.output.width;
   p.out_height = job.output.height;
   p.face_mode = r.mode == core::ReframeMode::kFace;
@@ -155,6 +156,7 @@ std::string plan_json(const analysis::Plan& plan, const media::ProbeResult& prob
                      {"persons", s.persons},
                      {"speaker", s.speaker},
                      {"speaker_share", s.speaker_share},
+                     {"crop_size", {{"w", s.crop.w}, {"h", s.crop.h}}},
                      {"first_window", {{"cx", first.cx}, {"cy", first.cy}}}});
   }
   j["shots"] = shots;

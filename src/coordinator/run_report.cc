@@ -50,7 +50,8 @@ json shots_json(const analysis::Plan& plan) {
                    {"crop_mode", analysis::to_string(s.mode)},
                    {"persons", s.persons},
                    {"speaker", s.speaker >= 0 ? json(s.speaker) : json(nullptr)},
-                   {"speaker_share", s.speaker_share}});
+                   {"speaker_share", s.speaker_share},
+                   {"crop_size", {s.crop.w, s.crop.h}}});
   }
   return out;
 }

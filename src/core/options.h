@@ -123,6 +123,7 @@ struct ReframeOptions {
   double speaker_hold_s = 2.0;          // active-speaker hysteresis
   NoFacePolicy no_face = NoFacePolicy::kHold;
   double smoothing_s = 0.5;  // crop path smoothing window
+  double crop_scale = 1.0;   // crop = the largest window of the output's aspect x this
   bool operator==(const ReframeOptions&) const = default;
 };
 

@@ -89,6 +89,7 @@ void visit_keys(T& o, V& v) {
   v.real("speaker_hold_s", o.speaker_hold_s, 0.0, 30.0);
   v.choice("no_face", o.no_face, kNoFacePolicyNames);
   v.real("smoothing_s", o.smoothing_s, 0.0, 10.0);
+  v.real("crop_scale", o.crop_scale, 0.25, 1.0);
 }
 
 template <class T, class V>

@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -158,6 +159,56 @@ TEST(MakePlan, TwoFacesFollowTheActiveSpeaker) {
   EXPECT_GE(right, 180) << "of 200 frames";
   // The window ends on B, the last speaker.
   EXPECT_NEAR(plan.crop[599].cx, 1300.0, 0.10 * kCropW);
+}
+
+// reframe.crop_scale < 1 on a 16:9 delivery of the 16:9 source, where the
+// largest window is the whole frame and nothing could be reframed.
+TEST(ShotCropSize, WidestWindowThatCanCentreEverySpeakerFace) {
+  PlanParams p;
+  p.out_width = 1280, p.out_height = 720, p.crop_scale = 0.5;
+  const CropSize full{kW, kH};
+  std::vector<std::optional<FaceBox>> target(10);
+  EXPECT_EQ(shot_crop_size(target, kW, kH, full, p), full) << "no speaker: the whole frame";
+  target[3] = face_px(0, 0, 480.0, 400.0);  // a gallery tile's face at a quarter of the width
+  EXPECT_EQ(shot_crop_size(target, kW, kH, full, p), (CropSize{960, 540}));
+  target[4] = face_px(1, 0, 600.0, 400.0);  // the nearest frame edge decides
+  EXPECT_EQ(shot_crop_size(target, kW, kH, full, p), (CropSize{960, 540}));
+  target[3] = face_px(0, 0, 960.0, 400.0);  // a centred close-up keeps the whole frame
+  target[4] = std::nullopt;
+  EXPECT_EQ(shot_crop_size(target, kW, kH, full, p), full);
+  target[5] = face_px(2, 0, 100.0, 400.0);  // near the edge: no closer than crop_scale
+  EXPECT_EQ(shot_crop_size(target, kW, kH, full, p), (CropSize{960, 540}));
+  p.crop_scale = 1.0;
+  EXPECT_EQ(shot_crop_size(target, kW, kH, full, p), full) << "1: always the largest window";
+}
+
+TEST(MakePlan, CropScaleFramesEachShotCloserOnlyAsFarAsItNeeds) {
+  PlanParams p;
+  p.out_width = 1280, p.out_height = 720;
+  const ScanData scan = standard_scan(false);
+  const Plan whole = make_plan(scan, p);
+  for (const PlanShot& shot : whole.shots) EXPECT_EQ(shot.crop, (CropSize{kW, kH}));
+  p.crop_scale = 0.25;
+  const Plan plan = make_plan(scan, p);
+  EXPECT_EQ(plan.crop_size, (CropSize{kW, kH})) << "the widest window";
+  ASSERT_EQ(plan.shots.size(), 3u);
+  // Shot 2: A at cx 600 speaks first, B at 1300 last; 600 px from the left
+  // edge allows a window of 1200.
+  EXPECT_EQ(plan.shots[2].crop.w, 1200);
+  EXPECT_EQ(plan.shots[1].crop, (CropSize{kW, kH})) << "no face";
+  EXPECT_LT(plan.shots[0].crop.w, kW) << "the drifting face starts at cx 500";
+  for (const PlanShot& shot : plan.shots) {
+    for (int64_t n = shot.out.begin; n < shot.out.end; ++n) {
+      const CropWindow& w = plan.crop[static_cast<size_t>(n)];
+      ASSERT_EQ(w.w, shot.crop.w) << "frame " << n;
+      ASSERT_EQ(w.h, shot.crop.h) << "frame " << n;
+      ASSERT_GE(w.cx - w.w / 2, 0.0) << "frame " << n;
+      ASSERT_LE(w.cx + w.w / 2, kW) << "frame " << n;
+    }
+  }
+  // Now the speaker can be centred: A early in shot 2, B at its end.
+  EXPECT_NEAR(plan.crop[440].cx, 600.0, 0.10 * plan.shots[2].crop.w);
+  EXPECT_NEAR(plan.crop[599].cx, 1300.0, 0.10 * plan.shots[2].crop.w);
 }
 
 TEST(MakePlan, ChunkSplitTracksGiveTheSamePlan) {

@@ -174,6 +174,34 @@ TEST_F(RunOnCall, VfrInputKeepsAudioAndVideoInStep) {
   EXPECT_EQ(j.at("streams").at(0).at("r_frame_rate"), "30/1");
 }
 
+// jobs/landscape.toml on the landscape gallery call: 16:9 from 16:9 leaves
+// nothing to reframe at crop_scale 1, so the job frames each shot closer
+// (reframe.crop_scale = 0.5). QA's faces.centred (exit 0) and the delivered
+// size are the proof; the plan shows gallery shots closer, close-ups whole.
+TEST_F(RunOnCall, LandscapeJobCentresTheSpeakerOfAGalleryCall) {
+  const auto out = *dir_ / "landscape.mp4";
+  const auto r = test::run_framefarm(
+      "run " + shell_quote((test::source_dir() / "jobs/landscape.toml").string()) + " --input " +
+      shell_quote(test::recording("call.mp4").string()) + " --output " + shell_quote(out.string()) +
+      " --set output.width=640 --set output.height=360 --set 'output.preset=\"veryfast\"'");
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;  // delivered and QA passed
+  EXPECT_NE(r.out.find("faces.centred"), std::string::npos) << r.out;
+  const auto v = ffprobe(out).at("streams").at(0);
+  EXPECT_EQ(v.at("width"), 640);
+  EXPECT_EQ(v.at("height"), 360);
+  const auto plan = nlohmann::json::parse(slurp(*dir_ / "landscape.mp4.work" / "plan.json"));
+  const test::Truth truth = test::load_truth(test::testdata_dir() / "call.json");
+  ASSERT_EQ(plan.at("shots").size(), truth.shots.size());
+  for (size_t i = 0; i < truth.shots.size(); ++i) {
+    const int w = plan.at("shots").at(i).at("crop_size").at("w");
+    if (truth.shots[i].layout == "gallery") {
+      EXPECT_LE(w, 640 * 0.55) << "shot " << i << ": faces at 1/4 and 3/4 need a closer window";
+    } else {
+      EXPECT_GE(w, 640 * 0.9) << "shot " << i << " (" << truth.shots[i].layout << ")";
+    }
+  }
+}
+
 TEST_F(RunOnCall, DecodesWithoutErrorsFrameExactAndInSync) {
   const auto out = *dir_ / "one.mp4";
   const auto decode =
