@@ -194,22 +194,20 @@ LoudnessPlan plan_shot_gains(std::span<const ShotLoudness> shots,
   return plan;
 }
 
-std::optional<double> noise_floor_lufs(std::span<const double> block_lufs, double percentile) {
-  if (!(percentile >= 0.0 && percentile <= 100.0)) {
-    throw ConfigError("noise floor: percentile = " + format_number(percentile) +
-                      " is out of range; allowed 0 .. 100");
+std::optional<double> noise_floor_lufs(std::span<const double> block_lufs, double shot_lufs,
+                                       double depth_lu, int min_blocks) {
+  if (!(depth_lu >= 0.0 && std::isfinite(depth_lu))) {
+    throw ConfigError("noise floor: depth_lu = " + format_number(depth_lu) +
+                      " is out of range; allowed >= 0");
   }
-  std::vector<double> finite;
+  std::vector<double> pause;
   for (double lufs : block_lufs) {
-    if (std::isfinite(lufs)) finite.push_back(lufs);
+    if (std::isfinite(lufs) && lufs <= shot_lufs - depth_lu) pause.push_back(lufs);
   }
-  if (finite.empty()) return std::nullopt;
-  // Nearest rank: the smallest value with at least `percentile` % at or below it.
-  const double rank = std::ceil(percentile / 100.0 * static_cast<double>(finite.size()));
-  const size_t index = rank < 1.0 ? 0 : static_cast<size_t>(rank) - 1;
-  std::nth_element(finite.begin(), finite.begin() + static_cast<std::ptrdiff_t>(index),
-                   finite.end());
-  return finite[index];
+  if (pause.empty() || static_cast<int>(pause.size()) < min_blocks) return std::nullopt;
+  const auto middle = pause.begin() + static_cast<std::ptrdiff_t>((pause.size() - 1) / 2);
+  std::nth_element(pause.begin(), middle, pause.end());
+  return *middle;
 }
 
 }  // namespace ff::analysis

@@ -243,7 +243,7 @@ AudioResult run_audio_phase(const AudioPhaseInput& in, AudioDecodeResult decoded
   for (const ShotMeters::Shot& shot : before.shots) {
     const std::span<const double> blocks(before.block_lufs.data() + shot.first_block,
                                          shot.end_block - shot.first_block);
-    shots.emplace_back(shot.lufs, shot.duration_s, analysis::noise_floor_lufs(blocks));
+    shots.emplace_back(shot.lufs, shot.duration_s, analysis::noise_floor_lufs(blocks, shot.lufs));
   }
 
   const analysis::LoudnessPlan plan = analysis::plan_shot_gains(shots, params);

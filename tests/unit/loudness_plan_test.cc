@@ -193,7 +193,8 @@ TEST(LoudnessPlan, AShotTalkedThroughHasNoFloorToProtect) {
 
 TEST(LoudnessPlan, NoiseFloorFromMomentaryBlocks) {
   // 4 s of 0.5 s bursts at -30 LUFS and 0.5 s pauses of noise at -50 LUFS:
-  // the 10th percentile of momentary loudness (every 100 ms) is the pause level.
+  // the momentary blocks (400 ms, every 100 ms) that lie wholly in a pause
+  // read the pause level; those over a burst edge are louder.
   const std::vector<float> burst = noise_at(-30.0, 0.5, 6), pause = noise_at(-50.0, 0.5, 7);
   media::LoudnessMeter meter({.loudness_range = false, .true_peak = false});
   std::vector<double> block_lufs;
@@ -204,17 +205,27 @@ TEST(LoudnessPlan, NoiseFloorFromMomentaryBlocks) {
       block_lufs.push_back(meter.momentary_lufs());
     }
   }
-  const std::optional<double> floor = noise_floor_lufs(block_lufs);
+  const std::optional<double> floor = noise_floor_lufs(block_lufs, -30.0, 15.0);
   ASSERT_TRUE(floor.has_value());
   EXPECT_NEAR(*floor, -50.0, 0.5);
 }
 
-TEST(LoudnessPlan, NoiseFloorPercentileIsNearestRank) {
-  const std::vector<double> blocks = {-30.0, -HUGE_VAL, -60.0, -20.0, -40.0, -50.0};
-  EXPECT_EQ(noise_floor_lufs(blocks, 10.0), -60.0);  // rank ceil(0.5) = 1 of 5 finite
-  EXPECT_EQ(noise_floor_lufs(blocks, 50.0), -40.0);  // rank ceil(2.5) = 3
-  EXPECT_EQ(noise_floor_lufs(blocks, 100.0), -20.0);
-  EXPECT_FALSE(noise_floor_lufs(std::vector<double>{-HUGE_VAL}).has_value());
+TEST(LoudnessPlan, NoiseFloorIsTheMedianOfThePauseBlocks) {
+  // A dialogue shot at -22.5 LUFS: speech, three speech decays at -47.6 and
+  // five pause blocks at -60 (a 10th percentile of all 40 blocks would be a decay).
+  std::vector<double> blocks(32, -25.0);
+  blocks.insert(blocks.end(), {-47.6, -47.6, -47.6, -60.0, -60.2, -60.1, -59.9, -60.0});
+  EXPECT_EQ(noise_floor_lufs(blocks, -22.5), -60.0);
+  // Digital silence stays silent at any gain: not a floor.
+  blocks.insert(blocks.end(), 10, -HUGE_VAL);
+  EXPECT_EQ(noise_floor_lufs(blocks, -22.5), -60.0);
+  // Talked through: nothing 20 LU under the shot, so no floor.
+  EXPECT_FALSE(noise_floor_lufs(std::vector<double>(40, -25.0), -22.5).has_value());
+  // Fewer pause blocks than min_blocks: no floor.
+  EXPECT_FALSE(noise_floor_lufs(std::vector<double>{-25.0, -60.0, -60.0}, -22.5).has_value());
+  EXPECT_EQ(noise_floor_lufs(std::vector<double>{-25.0, -60.0, -58.0}, -22.5, 20.0, 2), -60.0);
+  EXPECT_FALSE(noise_floor_lufs(std::vector<double>{-HUGE_VAL}, -22.5).has_value());
+  EXPECT_FALSE(noise_floor_lufs(std::vector<double>{-60.0, -60.0, -60.0}, -HUGE_VAL).has_value());
 }
 
 template <typename F>
