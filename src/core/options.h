@@ -86,6 +86,7 @@ struct OutputOptions {
   H264Profile profile = H264Profile::kHigh;
   std::string level = "4.0";              // one of kLevelNames
   double gop_s = 2.0;                     // keyframe interval, seconds
+  int max_lookahead = 20;                 // x264 rc-lookahead cap, frames (memory)
   std::string color_primaries = "bt709";  // only "bt709"
   std::string color_transfer = "bt709";   // only "bt709"
   std::string color_matrix = "bt709";     // only "bt709"

@@ -52,6 +52,7 @@ void visit_keys(T& o, V& v) {
   v.choice("profile", o.profile, kProfileNames);
   v.level("level", o.level, kLevelNames);
   v.real("gop_s", o.gop_s, 0.1, 60.0);
+  v.integer("max_lookahead", o.max_lookahead, 0, 250);
   v.choice("color_primaries", o.color_primaries, kBt709);
   v.choice("color_transfer", o.color_transfer, kBt709);
   v.choice("color_matrix", o.color_matrix, kBt709);

@@ -9,6 +9,10 @@
 #include "core/error.h"
 #include "core/log.h"
 
+extern "C" {
+#include <libavutil/hwcontext.h>
+}
+
 namespace ff::media {
 namespace {
 
@@ -74,6 +78,16 @@ void set_common_fields(AVCodecContext* ctx, const EncoderSettings& s) {
   ctx->flags |= AV_CODEC_FLAG_GLOBAL_HEADER | AV_CODEC_FLAG_BITEXACT;
 }
 
+// x264 0.164's rc-lookahead per preset (common/base.c, preset_names order).
+int x264_preset_lookahead(const std::string& preset) {
+  static const std::pair<const char*, int> kLookahead[] = {
+      {"ultrafast", 0}, {"superfast", 0}, {"veryfast", 10}, {"faster", 20},   {"fast", 30},
+      {"medium", 40},   {"slow", 50},     {"slower", 60},   {"veryslow", 60}, {"placebo", 60}};
+  for (const auto& [name, frames] : kLookahead)
+    if (preset == name) return frames;
+  return 40;  // unknown presets are refused by validate()
+}
+
 CodecContextPtr open_x264(const EncoderSettings& s) {
   const AVCodec* codec = avcodec_find_encoder_by_name(kX264);
   if (codec == nullptr) {
@@ -92,20 +106,45 @@ CodecContextPtr open_x264(const EncoderSettings& s) {
   set_option(options, "forced-idr", "1");
   // stitchable: headers independent of content; open-gop=0: closed GOPs;
   // scenecut=0 + keyint: IDRs exactly every gop_frames from the segment start.
-  set_option(options, "x264-params",
-             "stitchable=1:open-gop=0:scenecut=0:keyint=" + std::to_string(s.gop_frames));
+  std::string params = "stitchable=1:open-gop=0:scenecut=0:keyint=" + std::to_string(s.gop_frames);
+  // Only ever lowers the preset's lookahead (x264-params apply after the preset).
+  if (s.max_lookahead < x264_preset_lookahead(s.preset))
+    params += ":rc-lookahead=" + std::to_string(s.max_lookahead);
+  set_option(options, "x264-params", params);
   AvLogCapture capture;
   av_check(avcodec_open2(ctx.get(), codec, options.addr()), "avcodec_open2", kX264);
   return ctx;
 }
 
-CodecContextPtr open_nvenc(const EncoderSettings& s) {
+// A frames context the encoder can take device frames from: CUDA frames of
+// yuv420p at the output size.
+void check_cuda_frames(const AVBufferRef* frames, const EncoderSettings& s) {
+  const auto* ctx = reinterpret_cast<const AVHWFramesContext*>(frames->data);
+  if (ctx->format != AV_PIX_FMT_CUDA || ctx->sw_format != AV_PIX_FMT_YUV420P ||
+      ctx->width != s.width || ctx->height != s.height) {
+    throw RuntimeError(
+        "encoder: the device frames context holds " + std::to_string(ctx->width) + "x" +
+        std::to_string(ctx->height) + " " +
+        (av_get_pix_fmt_name(ctx->format) ? av_get_pix_fmt_name(ctx->format) : "?") + "/" +
+        (av_get_pix_fmt_name(ctx->sw_format) ? av_get_pix_fmt_name(ctx->sw_format) : "?") +
+        " frames; the encoder needs " + std::to_string(s.width) + "x" + std::to_string(s.height) +
+        " cuda/yuv420p");
+  }
+}
+
+CodecContextPtr open_nvenc(const EncoderSettings& s, const AVBufferRef* cuda_frames) {
   const AVCodec* codec = avcodec_find_encoder_by_name(kNvenc);
   if (codec == nullptr) {
     throw RuntimeError(std::string(kNvenc) + ": this FFmpeg build has no NVENC encoder");
   }
   CodecContextPtr ctx = make_codec_context(codec, kNvenc);
   set_common_fields(ctx.get(), s);
+  if (cuda_frames != nullptr) {
+    // Frames in device memory: NVENC reads them in the frames' CUDA context.
+    ctx->pix_fmt = AV_PIX_FMT_CUDA;
+    ctx->sw_pix_fmt = AV_PIX_FMT_YUV420P;
+    ctx->hw_frames_ctx = av_check_alloc(av_buffer_ref(cuda_frames), "av_buffer_ref", kNvenc);
+  }
   // Fixed, so every segment has the same reorder delay; Baseline has no B-slices.
   ctx->max_b_frames = s.profile == core::H264Profile::kBaseline ? 0 : 2;
   Dictionary options;
@@ -159,6 +198,7 @@ EncoderSettings encoder_settings(const core::OutputOptions& output, int fps_num,
   s.level = output.level;
   const double fps = fps_den > 0 ? static_cast<double>(fps_num) / fps_den : 0.0;
   s.gop_frames = std::max(1, static_cast<int>(std::lround(output.gop_s * fps)));
+  s.max_lookahead = output.max_lookahead;
   s.threads = threads;
   if (const core::H264Level* level = core::find_h264_level(output.level)) {
     s.vbv_maxrate_kbps = static_cast<int>(core::max_bitrate_kbps(*level, output.profile));
@@ -177,6 +217,8 @@ void validate(const EncoderSettings& s) {
                 " is not positive");
   }
   if (s.gop_frames < 1) bad_setting("gop_frames = " + std::to_string(s.gop_frames) + " < 1");
+  if (s.max_lookahead < 0)
+    bad_setting("max_lookahead = " + std::to_string(s.max_lookahead) + " < 0");
   if (s.threads < 0) bad_setting("threads = " + std::to_string(s.threads) + " < 0");
   if (s.bitrate_kbps < 0 || s.vbv_maxrate_kbps < 0 || s.vbv_bufsize_kbit < 0) {
     bad_setting("bit rates and VBV sizes must be >= 0");
@@ -200,16 +242,17 @@ void validate(const EncoderSettings& s) {
   }
 }
 
-VideoEncoder::VideoEncoder(const EncoderSettings& settings)
+VideoEncoder::VideoEncoder(const EncoderSettings& settings, const AVBufferRef* cuda_frames)
     : settings_(settings), staged_(make_frame()) {
   validate(settings_);
+  if (cuda_frames != nullptr) check_cuda_frames(cuda_frames, settings_);
   install_ffmpeg_log_bridge();
   const bool want_nvenc = settings_.encoder == core::Encoder::kNvenc;
   const bool try_nvenc = want_nvenc || (settings_.encoder == core::Encoder::kAuto &&
                                         !g_nvenc_failed.load(std::memory_order_relaxed));
   if (try_nvenc) {
     try {
-      codec_ = open_nvenc(settings_);
+      codec_ = open_nvenc(settings_, cuda_frames);
     } catch (const Error& e) {
       if (want_nvenc) {
         throw RuntimeError(std::string(e.what()) +
@@ -235,13 +278,15 @@ VideoEncoder::VideoEncoder(const EncoderSettings& settings)
 
 void VideoEncoder::encode(const AVFrame* frame) {
   if (flushed_) throw RuntimeError(name() + ": encode() after flush()");
-  if (frame->format != AV_PIX_FMT_YUV420P || frame->width != settings_.width ||
+  const AVPixelFormat want = takes_device_frames() ? AV_PIX_FMT_CUDA : AV_PIX_FMT_YUV420P;
+  if (frame->format != want || frame->width != settings_.width ||
       frame->height != settings_.height) {
     const char* format = av_get_pix_fmt_name(static_cast<AVPixelFormat>(frame->format));
     throw RuntimeError(name() + ": got a " + std::to_string(frame->width) + "x" +
                        std::to_string(frame->height) + " " + (format ? format : "unknown") +
                        " frame; this encoder takes " + std::to_string(settings_.width) + "x" +
-                       std::to_string(settings_.height) + " yuv420p");
+                       std::to_string(settings_.height) +
+                       (takes_device_frames() ? " cuda (yuv420p in device memory)" : " yuv420p"));
   }
   if (frame->pts == AV_NOPTS_VALUE || (frames_sent_ > 0 && frame->pts <= last_pts_)) {
     throw RuntimeError(name() + ": frame " + std::to_string(frames_sent_) + " has pts " +

@@ -52,6 +52,14 @@
 // give segments with different headers, which stitch() refuses; use
 // encoder = "x264" or "nvenc" there.
 //
+// Device frames (the render's GPU path, docs/gpu.md): given a CUDA frames
+// context (AV_HWDEVICE_TYPE_CUDA frames, format AV_PIX_FMT_CUDA, sw_format
+// yuv420p, the output size) and when h264_nvenc is what opens, the encoder
+// takes frames from that context (av_hwframe_get_buffer) straight from device
+// memory: nothing goes through the host. When libx264 opens instead (asked
+// for, or `auto` falling back), the frames context is ignored and the encoder
+// takes host yuv420p frames as without it; takes_device_frames() tells which.
+//
 // The job loader (core/options_validate.cc) refuses preset "ultrafast" with
 // profile high/main (ultrafast turns off CABAC, 8x8 transforms and B-frames,
 // so x264 signals Constrained Baseline). The encoder checks it again for
@@ -79,6 +87,7 @@ struct EncoderSettings {
   core::H264Profile profile = core::H264Profile::kHigh;
   std::string level = "4.0";  // H.264 level name; coded as level_idc (4.0 -> 40)
   int gop_frames = 60;        // keyframe interval in frames
+  int max_lookahead = 20;     // x264 rc-lookahead at most this (the preset's own when lower)
   int threads = 1;            // x264 threads; 1 for output identical on any rank count
   int vbv_maxrate_kbps = 0;   // VBV cap (x264) / max rate (NVENC); 0 = none
   int vbv_bufsize_kbit = 0;   // VBV buffer; 0 = none
@@ -101,11 +110,15 @@ class VideoEncoder {
   // Opens the encoder (see the header comment for `auto`). Throws
   // ff::RuntimeError for invalid settings, AvError when the encoder that was
   // asked for does not open.
-  explicit VideoEncoder(const EncoderSettings& settings);
+  // `cuda_frames`: see "Device frames" above; nullptr for host frames only.
+  // Throws ff::RuntimeError when it is not a CUDA yuv420p context of the
+  // settings' size.
+  explicit VideoEncoder(const EncoderSettings& settings, const AVBufferRef* cuda_frames = nullptr);
   VideoEncoder(const VideoEncoder&) = delete;
   VideoEncoder& operator=(const VideoEncoder&) = delete;
 
-  // Sends one yuv420p frame of the configured size. frame->pts is in
+  // Sends one yuv420p frame of the configured size (an AV_PIX_FMT_CUDA frame
+  // from the frames context when takes_device_frames()). frame->pts is in
   // time_base() units (output frame index within the segment) and must
   // increase from frame to frame. The frame is not modified.
   void encode(const AVFrame* frame);
@@ -120,6 +133,9 @@ class VideoEncoder {
 
   // "libx264" or "h264_nvenc": the encoder that actually runs.
   std::string name() const { return codec_->codec->name; }
+  // Whether encode() takes AV_PIX_FMT_CUDA frames: NVENC opened with the
+  // frames context given to the constructor.
+  bool takes_device_frames() const { return codec_->pix_fmt == AV_PIX_FMT_CUDA; }
   // Why `auto` did not use NVENC, or "" when it did or was not asked to.
   const std::string& fallback_reason() const { return fallback_reason_; }
   // The opened codec context: extradata (SPS/PPS), size, colour tags.

@@ -163,8 +163,8 @@ TEST(Options, UnknownKeysAndTablesSuggestTheNearest) {
   // The first problem in the file is reported, whatever the key order.
   EXPECT_EQ(error_for("[output]\nzzz = 1\n[audio]\naaa = 2\n"),
             "jobs/x.toml:2: unknown key output.zzz; [output] has width, height, fps, codec, "
-            "encoder, preset, crf, bitrate_kbps, profile, level, gop_s, color_primaries, "
-            "color_transfer, color_matrix, color_range, audio_bitrate_kbps");
+            "encoder, preset, crf, bitrate_kbps, profile, level, gop_s, max_lookahead, "
+            "color_primaries, color_transfer, color_matrix, color_range, audio_bitrate_kbps");
 }
 
 TEST(Options, TomlSyntaxErrorGivesLineColumnAndTomlppDescription) {
