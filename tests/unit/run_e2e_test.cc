@@ -189,6 +189,16 @@ TEST_F(RunOnCall, LandscapeJobCentresTheSpeakerOfAGalleryCall) {
   const auto v = ffprobe(out).at("streams").at(0);
   EXPECT_EQ(v.at("width"), 640);
   EXPECT_EQ(v.at("height"), 360);
+  EXPECT_EQ(v.at("profile"), "High");
+  EXPECT_EQ(v.at("level"), 40);
+  EXPECT_EQ(v.at("pix_fmt"), "yuv420p");
+  EXPECT_EQ(v.at("color_primaries"), "bt709");
+  EXPECT_EQ(v.at("color_transfer"), "bt709");
+  EXPECT_EQ(v.at("color_space"), "bt709");
+  EXPECT_EQ(v.at("color_range"), "tv");
+  const auto decode =
+      run_command("ffmpeg -v error -xerror -i " + shell_quote(out.string()) + " -f null -");
+  EXPECT_EQ(decode.err, "") << "ffmpeg -xerror reported decode errors";
   const auto plan = nlohmann::json::parse(slurp(*dir_ / "landscape.mp4.work" / "plan.json"));
   const test::Truth truth = test::load_truth(test::testdata_dir() / "call.json");
   ASSERT_EQ(plan.at("shots").size(), truth.shots.size());
