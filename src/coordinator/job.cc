@@ -238,21 +238,22 @@ ExitCode run_job(const JobRequest& raw_request) {
   // On an error the future's destructor waits for the decode (about 1 s per
   // 10 minutes of audio) before the error leaves run_job.
   AudioDecodeJob audio_decode;
-  const std::string device = "cpu";  // what the scan and render kernels ran on
+  std::string device = "cpu";  // farm.device as resolved on rank 0: "cpu" or "cuda"
   root_step([&] {
     PhaseTimer timer(phases, "probe", job_start);
     probe = media::probe(request.input, {.reject_hdr = job.input.reject_hdr});
     const double fps = core::resolve_output_fps(job.output, source_rate(probe->video).value());
     core::check_level_fits(job.output, fps, request.input.string());
-    // "cuda" without a working device fails here (one line, after the input is known to be good);
-    // the scan and render run their CPU kernels in this version whatever it finds, and the report
-    // says so (docs/gpu.md).
+    // "cuda" without a working device fails here (one line, after the input is known to be good).
+    // The render takes the device path where it works (report.json render_path says per
+    // segment); the scan decodes on the CPU in this version (docs/gpu.md).
     const media::DeviceChoice choice = media::resolve_device(
         std::string(core::to_string(job.farm.device)), job.source_file.string());
     if (choice.device == core::Device::kCuda) {
-      FF_WARN("farm.device: CUDA works here (" << choice.gpu_name
-                                               << "), but this version scans and renders with "
-                                                  "the CPU kernels; see docs/gpu.md");
+      device = "cuda";
+      FF_INFO("farm.device: CUDA works here (" << choice.gpu_name
+                                               << "): the render decodes and scales on it, the "
+                                                  "scan stays on the CPU; see docs/gpu.md");
     }
     std::error_code ec;
     std::filesystem::create_directories(request.workdir, ec);

@@ -154,7 +154,7 @@ std::vector<RenderVideoOutcome> run_render_videos(const std::vector<RenderVideo>
     const SharedRender& s = shared[v];
     ByteWriter w;
     w.put(worker::render_segment(s.input, s.context, static_cast<int32_t>(i), s.segments_dir,
-                                 s.settings));
+                                 s.settings, job.farm.device));
     return w.take();
   };
   log::Progress progress("render", total_frames, "frames");

@@ -86,10 +86,25 @@ json segments_json(const analysis::Plan& plan, const RenderPhaseResult* render) 
       j["frames"] = m.result.frames;
       j["bytes"] = m.result.bytes;
       j["reused"] = m.result.reused;
+      j["path"] = m.result.path;
     }
     out.push_back(std::move(j));
   }
   return out;
+}
+
+// The path the render's segments ran (worker/render_device.h): the one
+// path they share, "mixed" when ranks differed, "reused" when none ran.
+std::string render_path(const RenderPhaseResult& render) {
+  bool ran = false;
+  std::string path;
+  for (const SegmentMetrics& m : render.segments) {
+    if (m.result.reused) continue;
+    if (!ran) path = m.result.path;
+    if (path != m.result.path) return "mixed";
+    ran = true;
+  }
+  return ran ? path : "reused";
 }
 
 json audio_json(const AudioResult& a) {
@@ -209,6 +224,7 @@ nlohmann::json run_report_json(const RunFacts& f) {
   if (f.audio) j["audio"] = audio_json(*f.audio);
   j["ranks"] = ranks_json(f.ranks);
   if (f.render) j["encoder"] = f.render->encoder;
+  if (f.render) j["render_path"] = render_path(*f.render);
   j["device"] = f.device;
   return j;
 }

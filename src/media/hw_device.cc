@@ -195,6 +195,14 @@ BufferRefPtr CudaHwDevice::new_ref() const {
   return BufferRefPtr(av_check_alloc(av_buffer_ref(ref_.get()), "av_buffer_ref", "CUDA device"));
 }
 
+const CudaHwDevice& shared_cuda_device() {
+  static std::mutex mutex;
+  static const CudaHwDevice* device = nullptr;  // never deleted: see hw_device.h
+  std::lock_guard lock(mutex);
+  if (device == nullptr) device = new CudaHwDevice(CudaHwDevice::open(0));
+  return *device;
+}
+
 std::string probe_cuda_hwdevice(int ordinal) {
   try {
     const CudaHwDevice device = CudaHwDevice::open(ordinal);

@@ -78,6 +78,14 @@ class CudaHwDevice {
   BufferRefPtr ref_;
 };
 
+// The process's CUDA device 0 for NVDEC decode (video_decoder.h), NVENC's
+// frames and the render's kernels: opened by the first call and then kept for
+// the life of the process. It is deliberately never released: freeing it from
+// a static destructor at exit would race the CUDA runtime's own teardown, and
+// the driver frees everything at exit anyway. Throws AvError as open() does
+// when it does not open; a later call tries again.
+const CudaHwDevice& shared_cuda_device();
+
 // Opens and releases CUDA device `ordinal` through libavutil; "" when it
 // opened, else the one-line reason (FFmpeg's text included).
 std::string probe_cuda_hwdevice(int ordinal = 0);

@@ -6,11 +6,14 @@
 #include <cstring>
 #include <functional>
 #include <opencv2/core.hpp>
+#include <optional>
 
 #include "core/error.h"
+#include "core/log.h"
 #include "media/segment_file.h"
 #include "media/video_decoder.h"
 #include "worker/frame_planes.h"
+#include "worker/render_device.h"
 
 namespace ff::worker {
 namespace {
@@ -42,6 +45,67 @@ class Upright {
   }
   cv::Mat y_, u_, v_;
 };
+
+// Decodes forward to the source frame each output frame shows: frames before
+// the segment's first source frame are dropped, a source frame shown by
+// several output frames is decoded once.
+class SourceCursor {
+ public:
+  SourceCursor(media::VideoDecoder& decoder, const RenderContext& context,
+               const std::filesystem::path& input, int64_t segment_id, int64_t first_pts)
+      : decoder_(decoder),
+        context_(context),
+        input_(input),
+        segment_id_(segment_id),
+        first_pts_(first_pts) {}
+
+  // The decoded frame of source frame `want` (not before the previous one's),
+  // valid until the next call.
+  const AVFrame* advance(int64_t want) {
+    fresh_ = current_src_ < want;
+    while (current_src_ < want) {
+      frame_ = decoder_.next();
+      if (frame_ == nullptr) {
+        throw RuntimeError(input_.string() + ": segment " + std::to_string(segment_id_) +
+                           " ran out of frames before source frame " + std::to_string(want) +
+                           "; the input changed since the scan or is damaged");
+      }
+      const int64_t pts = frame_->best_effort_timestamp;
+      const auto it = std::lower_bound(context_.src_pts.begin(), context_.src_pts.end(), pts);
+      if (it == context_.src_pts.end() || *it != pts) {
+        if (pts < first_pts_) continue;  // pre-roll before the segment
+        throw RuntimeError(input_.string() + ": decoded a frame at pts " + std::to_string(pts) +
+                           " the scan never saw; the input changed since the scan");
+      }
+      current_src_ = it - context_.src_pts.begin();
+    }
+    if (current_src_ != want) {
+      throw RuntimeError(input_.string() + ": source frame " + std::to_string(want) +
+                         " did not decode for segment " + std::to_string(segment_id_));
+    }
+    return frame_;
+  }
+  // Whether the last advance() decoded a new frame (else it repeats one).
+  bool fresh() const { return fresh_; }
+
+ private:
+  media::VideoDecoder& decoder_;
+  const RenderContext& context_;
+  const std::filesystem::path& input_;
+  int64_t segment_id_;
+  int64_t first_pts_;
+  int64_t current_src_ = -1;
+  const AVFrame* frame_ = nullptr;
+  bool fresh_ = false;
+};
+
+// The planned window as the kernels take it, clamped inside the source.
+kernels::CropRect window_rect(const analysis::CropWindow& w, int src_width, int src_height) {
+  kernels::CropRect rect{w.cx - w.w / 2, w.cy - w.h / 2, w.w, w.h};
+  rect.x0 = std::clamp(rect.x0, 0.0, std::max(0.0, src_width - rect.w));
+  rect.y0 = std::clamp(rect.y0, 0.0, std::max(0.0, src_height - rect.h));
+  return rect;
+}
 
 media::FramePtr make_output_frame(int width, int height) {
   media::FramePtr frame = media::make_frame();
@@ -86,7 +150,7 @@ std::string segment_key(const RenderContext& context, int32_t segment_index) {
 
 RenderResult render_segment(const std::filesystem::path& input, const RenderContext& context,
                             int32_t segment_index, const std::filesystem::path& segments_dir,
-                            const media::EncoderSettings& settings) {
+                            const media::EncoderSettings& settings, core::Device farm_device) {
   const analysis::Segment& seg = context.segments[static_cast<size_t>(segment_index)];
   RenderResult result;
   result.segment = segment_index;
@@ -97,6 +161,7 @@ RenderResult render_segment(const std::filesystem::path& input, const RenderCont
     result.reused = true;
     result.bytes = record ? record->bytes : 0;
     std::strncpy(result.encoder, record ? record->encoder.c_str() : "", sizeof result.encoder - 1);
+    std::strncpy(result.path, "reused", sizeof result.path - 1);
     return result;
   }
 
@@ -106,76 +171,97 @@ RenderResult render_segment(const std::filesystem::path& input, const RenderCont
       std::upper_bound(context.keyframe_pts.begin(), context.keyframe_pts.end(), first_pts);
   const int64_t seek_pts = key_it == context.keyframe_pts.begin() ? first_pts : *std::prev(key_it);
 
-  media::VideoDecoder decoder(input, context.video.stream_index,
-                              {.threads = 1, .skip_loop_filter = false, .tolerate_errors = false});
+  // Rotated input stays on the CPU path: Upright turns the planes with
+  // cv::rotate in host memory, and there is no rotation kernel on the device.
+  const bool want_device = context.video.rotation_deg == 0 && render_on_cuda(farm_device);
+  media::VideoDecoder decoder(
+      input, context.video.stream_index,
+      {.threads = 1, .skip_loop_filter = false, .tolerate_errors = false, .cuda = want_device});
   decoder.seek(seek_pts);
-  media::VideoEncoder encoder(settings);
+  SourceCursor cursor(decoder, context, input, seg.id, first_pts);
+  auto t0 = Clock::now();
+  const AVFrame* frame = cursor.advance(first_src);
+  result.decode_s += since(t0);
+
+  // The path is chosen on the segment's first frame: the device path when it
+  // came from NVDEC as 8-bit 4:2:0.
+  const AVBufferRef* device_frames = nullptr;
+#if defined(FRAMEFARM_HAVE_CUDA)
+  std::optional<DeviceScaler> gpu;
+  if (want_device) {
+    std::string why = decoder.hw_fallback_reason();
+    if (why.empty()) why = device_frame_problem(*frame);
+    if (why.empty()) {
+      gpu.emplace(settings.width, settings.height);
+      device_frames = gpu->frames();
+    } else {
+      FF_INFO("render: segment " << seg.id << " decodes and scales on the CPU: " << why);
+    }
+  }
+#endif
+  media::VideoEncoder encoder(settings, device_frames);
+  const std::string encoder_word = encoder.name() == "h264_nvenc" ? "nvenc" : "x264";
+  const std::string path = (device_frames != nullptr ? "nvdec+cuda+" : "cpu+") + encoder_word;
   media::SegmentFile file({.dir = segments_dir,
                            .id = static_cast<int>(seg.id),
                            .frames = seg.out.size(),
                            .plan_key = key},
                           encoder);
   media::FramePtr out = make_output_frame(settings.width, settings.height);
+  media::FramePtr downloaded;  // a device frame copied down for the CPU path
   FramePlanes planes;
   Upright upright;
   kernels::YuvPlanes source{};
-  int64_t current_src = -1;
-  const AVFrame* frame = nullptr;
   const kernels::CropScaleOptions options{context.conversion};
 
   for (int64_t n = seg.out.begin; n < seg.out.end; ++n) {
-    const int64_t want = context.grid_src[static_cast<size_t>(n)];
-    auto t0 = Clock::now();
-    while (current_src < want) {
-      frame = decoder.next();
-      if (frame == nullptr) {
-        throw RuntimeError(input.string() + ": segment " + std::to_string(seg.id) +
-                           " ran out of frames before source frame " + std::to_string(want) +
-                           "; the input changed since the scan or is damaged");
-      }
-      const int64_t pts = frame->best_effort_timestamp;
-      const auto it = std::lower_bound(context.src_pts.begin(), context.src_pts.end(), pts);
-      if (it == context.src_pts.end() || *it != pts) {
-        if (pts < first_pts) continue;  // pre-roll before the segment
-        throw RuntimeError(input.string() + ": decoded a frame at pts " + std::to_string(pts) +
-                           " the scan never saw; the input changed since the scan");
-      }
-      current_src = it - context.src_pts.begin();
-    }
-    if (current_src != want) {
-      throw RuntimeError(input.string() + ": source frame " + std::to_string(want) +
-                         " did not decode for segment " + std::to_string(seg.id));
-    }
-    const YuvView yuv = planes.view_of(*frame, input);
-    source = upright.apply(yuv, context.video.rotation_deg);
-    result.decode_s += since(t0);
-
     t0 = Clock::now();
-    media::av_check(av_frame_make_writable(out.get()), "av_frame_make_writable", input);
+    if (n != seg.out.begin) frame = cursor.advance(context.grid_src[static_cast<size_t>(n)]);
     const analysis::CropWindow& w = context.crop[static_cast<size_t>(n)];
-    kernels::CropRect rect{w.cx - w.w / 2, w.cy - w.h / 2, w.w, w.h};
-    rect.x0 = std::clamp(rect.x0, 0.0, std::max(0.0, source.y.width - rect.w));
-    rect.y0 = std::clamp(rect.y0, 0.0, std::max(0.0, source.y.height - rect.h));
-    const kernels::MutableYuvPlanes dst{
-        {out->data[0], out->width, out->height, out->linesize[0]},
-        {out->data[1], (out->width + 1) / 2, (out->height + 1) / 2, out->linesize[1]},
-        {out->data[2], (out->width + 1) / 2, (out->height + 1) / 2, out->linesize[2]}};
-    kernels::crop_scale_cpu(source, rect, dst, options);
-    result.scale_s += since(t0);
+    AVFrame* to_encode = nullptr;
+#if defined(FRAMEFARM_HAVE_CUDA)
+    if (gpu) {
+      result.decode_s += since(t0);
+      t0 = Clock::now();
+      if (cursor.fresh()) gpu->load(*frame, input);
+      to_encode = gpu->scale(window_rect(w, gpu->source_width(), gpu->source_height()), options,
+                             encoder.takes_device_frames(), out.get());
+      result.scale_s += since(t0);
+    }
+#endif
+    if (to_encode == nullptr) {
+      if (cursor.fresh()) {
+        const AVFrame* host = frame;
+        if (frame->hw_frames_ctx != nullptr) host = download_frame(*frame, downloaded, input);
+        source = upright.apply(planes.view_of(*host, input), context.video.rotation_deg);
+      }
+      result.decode_s += since(t0);
+      t0 = Clock::now();
+      media::av_check(av_frame_make_writable(out.get()), "av_frame_make_writable", input);
+      const kernels::MutableYuvPlanes dst{
+          {out->data[0], out->width, out->height, out->linesize[0]},
+          {out->data[1], (out->width + 1) / 2, (out->height + 1) / 2, out->linesize[1]},
+          {out->data[2], (out->width + 1) / 2, (out->height + 1) / 2, out->linesize[2]}};
+      kernels::crop_scale_cpu(source, window_rect(w, source.y.width, source.y.height), dst,
+                              options);
+      to_encode = out.get();
+      result.scale_s += since(t0);
+    }
 
     t0 = Clock::now();
-    out->pts = n - seg.out.begin;
-    encoder.encode(out.get());
+    to_encode->pts = n - seg.out.begin;
+    encoder.encode(to_encode);
     file.write_ready(encoder);
     result.encode_s += since(t0);
   }
-  const auto t0 = Clock::now();
+  t0 = Clock::now();
   encoder.flush();
   file.write_ready(encoder);
   const media::SegmentRecord record = file.finish();
   result.encode_s += since(t0);
   result.bytes = record.bytes;
   std::strncpy(result.encoder, encoder.name().c_str(), sizeof result.encoder - 1);
+  std::strncpy(result.path, path.c_str(), sizeof result.path - 1);
   return result;
 }
 

@@ -18,6 +18,7 @@
 
 #include "analysis/segments.h"
 #include "analysis/types.h"
+#include "core/options.h"
 #include "kernels/crop_scale.h"
 #include "media/probe.h"
 #include "media/video_encoder.h"
@@ -47,11 +48,17 @@ struct RenderResult {
   double scale_s = 0.0;
   double encode_s = 0.0;
   char encoder[16] = {};  // "libx264", "h264_nvenc"
+  // Where it ran (render_device.h): "nvdec+cuda+nvenc", "nvdec+cuda+x264",
+  // "cpu+x264", "cpu+nvenc"; "reused" for a kept segment.
+  char path[24] = {};
 };
 
+// `farm_device` is the job's farm.device; the device path runs where it
+// resolves to CUDA on this rank (render_device.h), the CPU path otherwise.
 RenderResult render_segment(const std::filesystem::path& input, const RenderContext& context,
                             int32_t segment_index, const std::filesystem::path& segments_dir,
-                            const media::EncoderSettings& settings);
+                            const media::EncoderSettings& settings,
+                            core::Device farm_device = core::Device::kCpu);
 
 // The conversion a source's colour tags call for: BT.601 matrices (bt470bg,
 // smpte170m, or unspecified below 720 lines) are converted to BT.709.

@@ -13,9 +13,11 @@
 
 #include "core/bytes.h"
 #include "core/error.h"
+#include "core/log.h"
 #include "kernels/downscale.h"
 #include "media/video_decoder.h"
 #include "worker/frame_planes.h"
+#include "worker/render_device.h"
 
 namespace ff::worker {
 namespace {
@@ -127,12 +129,24 @@ ChunkScan scan_chunk(const std::filesystem::path& input, const media::VideoInfo&
   const double tb = video.time_base.value();
 
   // Frame threads return the same pictures as one thread (FFmpeg's H.264 and
-  // HEVC decoders are bit-exact across thread counts), only sooner.
-  media::VideoDecoder decoder(
-      input, video.stream_index,
-      {.threads = threads, .skip_loop_filter = true, .tolerate_errors = false});
+  // HEVC decoders are bit-exact across thread counts), only sooner. NVDEC
+  // (farm.device resolved to CUDA) always runs the loop filter, which the CPU
+  // decoder skips here: a GPU scan sees slightly sharper pictures than a CPU
+  // scan of the same input.
+  const bool want_device = render_on_cuda(params.farm_device);
+  media::VideoDecoder decoder(input, video.stream_index,
+                              {.threads = threads,
+                               .skip_loop_filter = true,
+                               .tolerate_errors = false,
+                               .cuda = want_device});
   decoder.seek(chunk.start_pts);
   FramePlanes planes;
+  media::FramePtr downloaded;  // a device frame copied down for the CPU analysis
+#if defined(FRAMEFARM_HAVE_CUDA)
+  std::optional<DeviceAnalysis> device;
+  if (want_device) device.emplace();
+#endif
+  bool said_path = !want_device;
   analysis::Thumbnail previous;
   double last_full_s = -1e9;
   double last_detect_s = -1e9;
@@ -151,18 +165,35 @@ ChunkScan scan_chunk(const std::filesystem::path& input, const media::VideoInfo&
     if (pts < chunk.start_pts) continue;  // leading picture: the previous chunk's
     if (pts >= chunk.end_pts) break;
     t0 = Clock::now();
-    const YuvView yuv = planes.view_of(*frame, input);
+    const std::string why_cpu = !want_device ? std::string()
+                                : !decoder.hw_fallback_reason().empty()
+                                    ? decoder.hw_fallback_reason()
+                                    : device_frame_problem(*frame);
+    if (!said_path && !why_cpu.empty()) {
+      FF_INFO("scan: chunk " << chunk.id << " decodes and downscales on the CPU: " << why_cpu);
+    }
+    said_path = true;
     // The analysis luma in stored orientation, written straight into the
     // history when it needs no rotation. The thumbnail's luma is averaged
     // from it (one pass over the decoded luma instead of two) when it is
     // large enough, as it is from analysis_width 128 at aspect ratios up to
     // 32:9.
     cv::Mat& small = detector && !rotated ? history.slot(ah, aw) : stored;
-    kernels::downscale_area_cpu(yuv.y, {small.data, aw, ah, static_cast<int>(small.step)});
+    const kernels::MutablePlane small_plane{small.data, aw, ah, static_cast<int>(small.step)};
     const bool small_thumb = aw >= analysis::Thumbnail::kLumaW && ah >= analysis::Thumbnail::kLumaH;
-    const analysis::Thumbnail thumb = analysis::make_thumbnail(
-        small_thumb ? kernels::PlaneView{small.data, aw, ah, static_cast<int>(small.step)} : yuv.y,
-        yuv.u, yuv.v);
+    analysis::Thumbnail thumb;
+#if defined(FRAMEFARM_HAVE_CUDA)
+    if (device && why_cpu.empty()) {
+      thumb = device->run(*frame, input, small_plane, small_thumb);
+    } else
+#endif
+    {
+      const AVFrame* host =
+          frame->hw_frames_ctx != nullptr ? download_frame(*frame, downloaded, input) : frame;
+      const YuvView yuv = planes.view_of(*host, input);
+      kernels::downscale_area_cpu(yuv.y, small_plane);
+      thumb = analysis::make_thumbnail(small_thumb ? small_plane.view() : yuv.y, yuv.u, yuv.v);
+    }
     ScannedFrame sf;
     sf.pts = pts;
     sf.mean_luma = thumb.mean_luma();

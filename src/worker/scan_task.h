@@ -33,6 +33,7 @@
 #include "analysis/frame_features.h"
 #include "analysis/scan_data.h"
 #include "analysis/types.h"
+#include "core/options.h"
 #include "media/probe.h"
 
 namespace ff::worker {
@@ -57,6 +58,11 @@ struct ScanParams {
   // Decoder and OpenCV threads of this rank; 0 = cores_for_this_rank(). The
   // results do not depend on it.
   int threads = 0;
+  // farm.device: where it resolves to CUDA (worker/render_device.h) frames
+  // decode on NVDEC and are downscaled on the device, and only the analysis
+  // planes come down. NVDEC cannot skip the loop filter, so the pictures (and
+  // the scores and boxes from them) differ slightly from a CPU scan's.
+  core::Device farm_device = core::Device::kCpu;
 };
 
 struct ScannedFrame {
