@@ -205,9 +205,11 @@ std::optional<double> noise_floor_lufs(std::span<const double> block_lufs, doubl
     if (std::isfinite(lufs) && lufs <= shot_lufs - depth_lu) pause.push_back(lufs);
   }
   if (pause.empty() || static_cast<int>(pause.size()) < min_blocks) return std::nullopt;
-  const auto middle = pause.begin() + static_cast<std::ptrdiff_t>((pause.size() - 1) / 2);
-  std::nth_element(pause.begin(), middle, pause.end());
-  return *middle;
+  // Nearest rank: the smallest value with at least a quarter of the blocks at or below it.
+  const size_t rank = (pause.size() + 3) / 4;
+  const auto quartile = pause.begin() + static_cast<std::ptrdiff_t>(rank - 1);
+  std::nth_element(pause.begin(), quartile, pause.end());
+  return *quartile;
 }
 
 }  // namespace ff::analysis

@@ -112,16 +112,20 @@ void validate(const LoudnessPlanParams& params);
 LoudnessPlan plan_shot_gains(std::span<const ShotLoudness> shots, const LoudnessPlanParams& params);
 
 // A shot's noise floor from its block loudness (e.g. momentary loudness every
-// 100 ms) and its integrated loudness: the median (nearest rank, the lower of
-// the two middle values) of the pause blocks, those at least `depth_lu` below
-// `shot_lufs`; nullopt when fewer than `min_blocks` blocks are that quiet (a
-// shot talked through has no pause to protect). Blocks of digital silence
+// 100 ms) and its integrated loudness: the lower quartile (nearest rank) of
+// the pause blocks, those at least `depth_lu` below `shot_lufs`. Momentary
+// blocks are 400 ms windows, so only those wholly inside a pause read its
+// floor and those over a speech edge read louder: hence a low quantile, and
+// at least `min_blocks` pause blocks (5: about 0.9 s of pause), else nullopt
+// (a shot talked through, or with only a breath between phrases, has no
+// pause to protect; three blocks of a decaying phrase at -50 in a -26.5 LUFS
+// shot held its boost to 3 dB). Blocks of digital silence
 // (-inf) are left out: they stay silent at any gain. A percentile of all
 // blocks is not used: it lands on the pause level only while pauses fill more
 // than that share of the shot (a 15 s dialogue with 9 % of pauses put the
 // 10th percentile on a speech decay at -47.6 LUFS, 12 dB above the pauses,
 // and held the boost to 3 dB).
 std::optional<double> noise_floor_lufs(std::span<const double> block_lufs, double shot_lufs,
-                                       double depth_lu = kMinPauseDepthLu, int min_blocks = 3);
+                                       double depth_lu = kMinPauseDepthLu, int min_blocks = 5);
 
 }  // namespace ff::analysis

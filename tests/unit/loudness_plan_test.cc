@@ -210,22 +210,25 @@ TEST(LoudnessPlan, NoiseFloorFromMomentaryBlocks) {
   EXPECT_NEAR(*floor, -50.0, 0.5);
 }
 
-TEST(LoudnessPlan, NoiseFloorIsTheMedianOfThePauseBlocks) {
+TEST(LoudnessPlan, NoiseFloorIsTheLowerQuartileOfThePauseBlocks) {
   // A dialogue shot at -22.5 LUFS: speech, three speech decays at -47.6 and
   // five pause blocks at -60 (a 10th percentile of all 40 blocks would be a decay).
   std::vector<double> blocks(32, -25.0);
   blocks.insert(blocks.end(), {-47.6, -47.6, -47.6, -60.0, -60.2, -60.1, -59.9, -60.0});
-  EXPECT_EQ(noise_floor_lufs(blocks, -22.5), -60.0);
+  EXPECT_EQ(noise_floor_lufs(blocks, -22.5), -60.1);  // rank 2 of 8
   // Digital silence stays silent at any gain: not a floor.
   blocks.insert(blocks.end(), 10, -HUGE_VAL);
-  EXPECT_EQ(noise_floor_lufs(blocks, -22.5), -60.0);
+  EXPECT_EQ(noise_floor_lufs(blocks, -22.5), -60.1);
   // Talked through: nothing 20 LU under the shot, so no floor.
   EXPECT_FALSE(noise_floor_lufs(std::vector<double>(40, -25.0), -22.5).has_value());
-  // Fewer pause blocks than min_blocks: no floor.
-  EXPECT_FALSE(noise_floor_lufs(std::vector<double>{-25.0, -60.0, -60.0}, -22.5).has_value());
-  EXPECT_EQ(noise_floor_lufs(std::vector<double>{-25.0, -60.0, -58.0}, -22.5, 20.0, 2), -60.0);
+  // A breath between phrases (the bench's -26.5 LUFS shot: three blocks of a
+  // decaying phrase) is no pause: fewer than 5 blocks, no floor.
+  std::vector<double> breath(87, -30.0);
+  breath.insert(breath.end(), {-52.9, -50.3, -49.1});
+  EXPECT_FALSE(noise_floor_lufs(breath, -26.5).has_value());
+  EXPECT_EQ(noise_floor_lufs(breath, -26.5, 20.0, 3), -52.9);
   EXPECT_FALSE(noise_floor_lufs(std::vector<double>{-HUGE_VAL}, -22.5).has_value());
-  EXPECT_FALSE(noise_floor_lufs(std::vector<double>{-60.0, -60.0, -60.0}, -HUGE_VAL).has_value());
+  EXPECT_FALSE(noise_floor_lufs(std::vector<double>(9, -60.0), -HUGE_VAL).has_value());
 }
 
 template <typename F>
