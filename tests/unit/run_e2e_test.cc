@@ -212,6 +212,36 @@ TEST_F(RunOnCall, LandscapeJobCentresTheSpeakerOfAGalleryCall) {
   }
 }
 
+// A phone recording stored 360x640 with a 90-degree display matrix: the
+// render turns it upright (640x360 displayed) before cropping. QA finds the
+// faces centred on the delivery with OpenCV; sideways faces would not be
+// detected at all, so a passing faces.centred with sampled faces shows the
+// rotation was honoured. The delivery carries no rotation of its own.
+TEST_F(RunOnCall, RotatedInputIsRenderedUpright) {
+  const auto out = *dir_ / "rot90.mp4";
+  const auto r = test::run_framefarm(
+      "run " + shell_quote((test::source_dir() / "jobs/demo.toml").string()) + " --input " +
+      shell_quote(test::recording("call_rot90.mp4").string()) + " --output " +
+      shell_quote(out.string()) + " --set output.width=360 --set output.height=640");
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;  // delivered and QA passed
+  const auto report = nlohmann::json::parse(slurp(*dir_ / "rot90.mp4.work" / "report.json"));
+  EXPECT_EQ(report.at("run").at("crop").at("src_width"), 640) << "the displayed width";
+  bool centred = false;
+  for (const auto& c : report.at("checks")) {
+    if (c.at("name") != "faces.centred") continue;
+    centred = true;
+    EXPECT_EQ(c.at("verdict"), "pass") << c;
+    EXPECT_GE(c.at("value").get<double>(), 0.9) << c;
+  }
+  EXPECT_TRUE(centred) << "no faces.centred check";
+  const auto v = ffprobe(out).at("streams").at(0);
+  EXPECT_EQ(v.at("width"), 360);
+  EXPECT_EQ(v.at("height"), 640);
+  if (v.contains("side_data_list")) {
+    for (const auto& d : v.at("side_data_list")) EXPECT_FALSE(d.contains("rotation")) << d;
+  }
+}
+
 TEST_F(RunOnCall, DecodesWithoutErrorsFrameExactAndInSync) {
   const auto out = *dir_ / "one.mp4";
   const auto decode =
