@@ -4,11 +4,7 @@
 #include <stdexcept>
 #include <string>
 
-#if defined(__CUDACC__)
-#define FF_HOST_DEVICE __host__ __device__
-#else
-#define FF_HOST_DEVICE
-#endif
+#include "kernels/host_device.h"
 
 namespace ff::kernels {
 

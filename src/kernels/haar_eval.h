@@ -19,14 +19,7 @@
 #include <cstdint>
 
 #include "kernels/haar_cascade.h"
-
-#ifndef FF_HOST_DEVICE
-#if defined(__CUDACC__)
-#define FF_HOST_DEVICE __host__ __device__
-#else
-#define FF_HOST_DEVICE
-#endif
-#endif
+#include "kernels/host_device.h"
 
 namespace ff::kernels::haar_detail {
 
