@@ -84,8 +84,8 @@ std::vector<std::pair<int64_t, int64_t>> shot_src_ranges(const Plan& plan, int64
   return ranges;
 }
 
-// Speaker choice and crop path of one face-mode shot. Fills shot, the shot's
-// slice of plan.speaker and plan.crop.
+// Speaker choice, takes and crop paths of one face-mode shot. Fills shot,
+// the shot's slice of plan.speaker and plan.crop.
 void plan_face_shot(const ScanData& scan, const PlanParams& params,
                     const std::vector<FaceBox>& shot_faces,
                     const std::optional<CropWindow>& previous, PlanShot& shot, Plan& plan) {
@@ -93,35 +93,52 @@ void plan_face_shot(const ScanData& scan, const PlanParams& params,
   const std::vector<Person> persons = link_tracks(shot_faces, scan.frames, params.faces);
   const std::vector<std::vector<FaceBox>> visible =
       faces_per_out_frame(persons, scan.frames, plan.grid, shot.out, params.faces);
-  const std::vector<int32_t> speaker = choose_speaker(visible, fps, params.speaker);
+  const std::vector<int32_t> chosen = choose_speaker(visible, fps, params.speaker);
+  const std::vector<Take> takes = split_takes(chosen, fps, params.takes);
 
-  CropPathInput in;
-  in.shot = shot.out;
-  in.src_w = scan.display_width;
-  in.src_h = scan.display_height;
-  in.previous = previous;
-  in.fps = fps;
-  in.target.resize(visible.size());
+  // The person each frame's window follows: its take's, or the frame's own
+  // choice where the take has several (no cut on a switch).
+  std::vector<std::optional<FaceBox>> target(visible.size());
+  std::vector<int32_t> speaker(visible.size(), -1);
   std::vector<int64_t> frames_of(persons.size(), 0);
   int64_t with_speaker = 0;
-  for (size_t i = 0; i < visible.size(); ++i) {
-    if (speaker[i] < 0) continue;
-    ++with_speaker;
-    ++frames_of[static_cast<size_t>(speaker[i])];
-    for (const FaceBox& f : visible[i])
-      if (f.track_id == speaker[i]) in.target[i] = f;
+  for (const Take& t : takes) {
+    for (int64_t i = t.begin; i < t.end; ++i) {
+      const auto k = static_cast<size_t>(i);
+      const int32_t who = t.speaker >= 0 ? t.speaker : chosen[k];
+      for (const FaceBox& f : visible[k]) {
+        if (who < 0 || f.track_id != who) continue;
+        target[k] = f;
+        speaker[k] = who;
+        ++with_speaker;
+        ++frames_of[static_cast<size_t>(who)];
+      }
+    }
   }
-  in.crop = shot_crop_size(in.target, in.src_w, in.src_h, plan.crop_size, params);
-  const CropPath path = plan_crop_path(in, params.crop);
 
+  CropPathInput in;
+  in.src_w = scan.display_width;
+  in.src_h = scan.display_height;
+  in.fps = fps;
+  in.crop = shot_crop_size(target, in.src_w, in.src_h, plan.crop_size, params);
+  in.previous = previous;
   shot.crop = in.crop;
-  shot.mode = path.mode;
+  shot.mode = CropMode::kSteady;
+  for (const Take& t : takes) {
+    in.shot = {shot.out.begin + t.begin, shot.out.begin + t.end};
+    in.target.assign(target.begin() + t.begin, target.begin() + t.end);
+    const CropPath path = plan_crop_path(in, params.crop);
+    shot.takes.push_back({in.shot, path.mode, t.speaker});
+    if (path.mode == CropMode::kTrack) shot.mode = CropMode::kTrack;
+    std::copy(path.windows.begin(), path.windows.end(), plan.crop.begin() + in.shot.begin);
+    in.previous = path.windows.back();
+  }
+
   shot.persons = static_cast<int32_t>(persons.size());
   const auto top = std::max_element(frames_of.begin(), frames_of.end());  // first on a tie
   shot.speaker = with_speaker > 0 ? static_cast<int32_t>(top - frames_of.begin()) : -1;
   shot.speaker_share = static_cast<double>(with_speaker) / static_cast<double>(shot.out.size());
   std::copy(speaker.begin(), speaker.end(), plan.speaker.begin() + shot.out.begin);
-  std::copy(path.windows.begin(), path.windows.end(), plan.crop.begin() + shot.out.begin);
 }
 
 }  // namespace
@@ -151,6 +168,7 @@ void PlanParams::validate() const {
   timeline.validate();
   segments.validate();
   speaker.validate();
+  takes.validate();
   crop.validate();
   faces.validate();
   if (out_width <= 0) out_of_range("out_width", out_width, "> 0");
@@ -211,6 +229,7 @@ Plan make_plan(const ScanData& scan, const PlanParams& params) {
       in.target.resize(static_cast<size_t>(shot.out.size()));
       in.fps = fps;
       const CropPath path = plan_crop_path(in, centre);
+      shot.takes.push_back({shot.out, path.mode, -1});
       std::copy(path.windows.begin(), path.windows.end(), plan.crop.begin() + shot.out.begin);
     }
     previous = plan.crop[static_cast<size_t>(shot.out.end - 1)];

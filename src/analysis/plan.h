@@ -14,10 +14,12 @@
 //      from its cut up to the next cut; a track that crosses a cut is split
 //      there) linked into persons and placed on every output frame
 //      (face_series.h); the speaker per frame (choose_speaker, speaker.h);
-//      the crop path following the speaker's box, with the previous shot's
-//      last window for no_face = hold (plan_crop_path, crop_path.h). A shot
-//      without faces (a screen share) gets no person and one centred or
-//      held window;
+//      the shot split into takes where the speaker changes (split_takes,
+//      takes.h); per take the crop path following its speaker's box, with
+//      the window before it for no_face = hold (plan_crop_path,
+//      crop_path.h): the window jumps only at a cut or where a take starts.
+//      A shot without faces (a screen share) gets no person and one centred
+//      or held window;
 //      without face_mode (reframe.mode "centre"): the centred window on
 //      every frame, no persons, no speaker;
 //   4. render segments split at the cuts (plan_segments, segments.h).
@@ -38,6 +40,7 @@
 #include "analysis/scene_cuts.h"
 #include "analysis/segments.h"
 #include "analysis/speaker.h"
+#include "analysis/takes.h"
 #include "analysis/timeline.h"
 #include "analysis/types.h"
 
@@ -49,6 +52,7 @@ struct PlanParams {
   SegmentParams segments;   // ranks: set by the caller
   SpeakerParams speaker;
   CropPathParams crop;
+  TakeParams takes;          // where the window cuts to a new speaker inside a shot
   FaceSeriesParams faces;    // track linking and box interpolation
   int32_t out_width = 1080;  // output size in pixels; with the source size it gives the crop
   int32_t out_height = 1920;
@@ -65,14 +69,24 @@ struct PlanParams {
   void validate() const;
 };
 
+// One take of a shot (takes.h): the frames that follow one speaker, with
+// their own crop path.
+struct PlanTake {
+  OutRange out;                       // output frames
+  CropMode mode = CropMode::kSteady;  // steady (one window) or track
+  int32_t speaker = -1;               // person id within the shot; -1 none (or several, see Take)
+  bool operator==(const PlanTake&) const = default;
+};
+
 // One shot of the output: the frames between two cuts.
 struct PlanShot {
   OutRange out;                       // output frames
-  CropMode mode = CropMode::kSteady;  // steady (one window) or track
+  CropMode mode = CropMode::kSteady;  // track if any take tracks, else steady
   int32_t persons = 0;                // persons linked in the shot (0 without faces)
   int32_t speaker = -1;               // the person chosen on most frames (lower id on a tie), or -1
   double speaker_share = 0.0;         // share of the shot's frames with a speaker, 0..1
   CropSize crop;                      // the size of the shot's windows
+  std::vector<PlanTake> takes;        // tile out; one unless the speaker changes
   bool operator==(const PlanShot&) const = default;
 };
 

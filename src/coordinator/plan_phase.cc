@@ -66,6 +66,8 @@ analysis::PlanParams plan_params_of(const core::JobOptions& job, const media::Vi
   p.segments.min_segment_s = std::min(p.segments.min_segment_s, s.max_segment_s / 2);
   const core::ReframeOptions& r = job.reframe;
   p.speaker.speaker_hold_s = r.speaker_hold_s;
+  p.takes.cut_on_switch = r.speaker_switch == core::SpeakerSwitch::kCut;
+  p.takes.min_take_s = r.min_take_s;
   p.crop.steady_max_motion = r.steady_max_motion;
   p.crop.dead_zone = r.dead_zone;
   // The job speaks in source widths per second; the path planner in pixels per frame.
@@ -111,6 +113,14 @@ analysis::Plan run_plan_phase(core::Store& store, const core::JobOptions& job,
                                  s.persons, s.speaker});
     }
     g.write_table("shots", shots, {"begin", "end", "track", "persons", "speaker"}, "output frames");
+    std::vector<int64_t> takes;
+    for (size_t i = 0; i < plan.shots.size(); ++i) {
+      for (const auto& t : plan.shots[i].takes) {
+        takes.insert(takes.end(), {static_cast<int64_t>(i), t.out.begin, t.out.end,
+                                   t.mode == analysis::CropMode::kTrack, t.speaker});
+      }
+    }
+    g.write_table("takes", takes, {"shot", "begin", "end", "track", "speaker"}, "output frames");
     std::vector<int64_t> segments;
     for (const auto& s : plan.segments) {
       segments.insert(segments.end(), {s.id, s.out.begin, s.out.end, s.shot, s.starts_at_cut});
@@ -119,12 +129,15 @@ analysis::Plan run_plan_phase(core::Store& store, const core::JobOptions& job,
                   "output frames");
   });
   core::write_file_atomically(workdir / "plan.json", plan_json(plan, probe));
-  size_t tracked = 0;
-  for (const auto& s : plan.shots) tracked += s.mode == analysis::CropMode::kTrack ? 1 : 0;
+  size_t tracked = 0, speaker_cuts = 0;
+  for (const auto& s : plan.shots) {
+    tracked += s.mode == analysis::CropMode::kTrack ? 1 : 0;
+    speaker_cuts += s.takes.size() - 1;
+  }
   FF_INFO("plan: " << plan.out_frames() << " output frames at " << plan.grid.fps_num << "/"
                    << plan.grid.fps_den << " fps, " << plan.shots.size() << " shots (" << tracked
-                   << " tracked), " << plan.segments.size() << " segments, crop "
-                   << plan.crop_size.w << "x" << plan.crop_size.h << "; "
+                   << " tracked, " << speaker_cuts << " speaker cuts), " << plan.segments.size()
+                   << " segments, crop " << plan.crop_size.w << "x" << plan.crop_size.h << "; "
                    << (workdir / "plan.json").string());
   return plan;
 }
@@ -147,6 +160,16 @@ std::string plan_json(const analysis::Plan& plan, const media::ProbeResult& prob
   for (size_t i = 0; i < plan.shots.size(); ++i) {
     const auto& s = plan.shots[i];
     const auto& first = plan.crop[static_cast<size_t>(s.out.begin)];
+    json takes = json::array();
+    for (const auto& t : s.takes) {
+      const auto& w = plan.crop[static_cast<size_t>(t.out.begin)];
+      takes.push_back({{"out_begin", t.out.begin},
+                       {"out_end", t.out.end},
+                       {"start_s", plan.grid.time_s(t.out.begin)},
+                       {"mode", analysis::to_string(t.mode)},
+                       {"speaker", t.speaker},
+                       {"first_window", {{"cx", w.cx}, {"cy", w.cy}}}});
+    }
     shots.push_back({{"index", i},
                      {"out_begin", s.out.begin},
                      {"out_end", s.out.end},
@@ -157,7 +180,8 @@ std::string plan_json(const analysis::Plan& plan, const media::ProbeResult& prob
                      {"speaker", s.speaker},
                      {"speaker_share", s.speaker_share},
                      {"crop_size", {{"w", s.crop.w}, {"h", s.crop.h}}},
-                     {"first_window", {{"cx", first.cx}, {"cy", first.cy}}}});
+                     {"first_window", {{"cx", first.cx}, {"cy", first.cy}}},
+                     {"takes", takes}});
   }
   j["shots"] = shots;
   json segments = json::array();

@@ -38,6 +38,16 @@ json phases_json(const std::vector<PhaseTiming>& phases) {
   return out;
 }
 
+json takes_json(const analysis::PlanShot& shot) {
+  json out = json::array();
+  for (const analysis::PlanTake& t : shot.takes) {
+    out.push_back({{"out_frames", {t.out.begin, t.out.end}},
+                   {"crop_mode", analysis::to_string(t.mode)},
+                   {"speaker", t.speaker >= 0 ? json(t.speaker) : json(nullptr)}});
+  }
+  return out;
+}
+
 json shots_json(const analysis::Plan& plan) {
   json out = json::array();
   for (size_t i = 0; i < plan.shots.size(); ++i) {
@@ -51,7 +61,8 @@ json shots_json(const analysis::Plan& plan) {
                    {"persons", s.persons},
                    {"speaker", s.speaker >= 0 ? json(s.speaker) : json(nullptr)},
                    {"speaker_share", s.speaker_share},
-                   {"crop_size", {s.crop.w, s.crop.h}}});
+                   {"crop_size", {s.crop.w, s.crop.h}},
+                   {"takes", takes_json(s)}});
   }
   return out;
 }
@@ -175,10 +186,16 @@ std::vector<int64_t> crop_sample_frames(const analysis::Plan& plan, double step_
                        std::to_string(max_points) + ")");
   }
   std::set<int64_t> picked{frames - 1};
-  // Shot edges, while they take at most half the budget.
-  if (plan.shots.size() * 2 <= max_points / 2) {
-    for (const analysis::PlanShot& s : plan.shots) {
-      for (const int64_t n : {s.out.begin, s.out.end - 1}) {
+  // Shot and take edges (the window jumps only there), while they take at
+  // most half the budget.
+  std::vector<analysis::OutRange> pieces;
+  for (const analysis::PlanShot& s : plan.shots) {
+    if (s.takes.empty()) pieces.push_back(s.out);
+    for (const analysis::PlanTake& t : s.takes) pieces.push_back(t.out);
+  }
+  if (pieces.size() * 2 <= max_points / 2) {
+    for (const analysis::OutRange& r : pieces) {
+      for (const int64_t n : {r.begin, r.end - 1}) {
         if (n >= 0 && n < frames) picked.insert(n);
       }
     }

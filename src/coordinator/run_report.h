@@ -54,9 +54,10 @@ struct RunFacts {
 };
 
 // Crop path samples: about every `step_s` of output time, at most
-// `max_points` in all, the first frame of each shot and the last frame of
-// each shot included (so a jump at a cut shows as a jump) while those fit in
-// half the budget, and the last output frame. Sorted, no duplicates.
+// `max_points` in all, the first and the last frame of each take (of each
+// shot where it has none) included (so a jump at a cut or a speaker cut
+// shows as a jump) while those fit in half the budget, and the last output frame. Sorted, no
+// duplicates.
 std::vector<int64_t> crop_sample_frames(const analysis::Plan& plan, double step_s = 0.25,
                                         size_t max_points = 2000);
 

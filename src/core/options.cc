@@ -29,6 +29,9 @@ std::string_view to_string(FaceDetector v) {
 std::string_view to_string(NoFacePolicy v) {
   return kNoFacePolicyNames.at(static_cast<size_t>(v));
 }
+std::string_view to_string(SpeakerSwitch v) {
+  return kSpeakerSwitchNames.at(static_cast<size_t>(v));
+}
 std::string_view to_string(Device v) {
   return kDeviceNames.at(static_cast<size_t>(v));
 }

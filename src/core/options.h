@@ -44,6 +44,8 @@ enum class FaceDetector { kHaar, kLbp };
 inline constexpr std::array<std::string_view, 2> kFaceDetectorNames{"haar", "lbp"};
 enum class NoFacePolicy { kHold, kCentre };
 inline constexpr std::array<std::string_view, 2> kNoFacePolicyNames{"hold", "centre"};
+enum class SpeakerSwitch { kCut, kPan };
+inline constexpr std::array<std::string_view, 2> kSpeakerSwitchNames{"cut", "pan"};
 enum class Device { kAuto, kCpu, kCuda };
 inline constexpr std::array<std::string_view, 3> kDeviceNames{"auto", "cpu", "cuda"};
 enum class Rank0Works { kAuto, kYes, kNo };
@@ -62,6 +64,7 @@ std::string_view to_string(H264Profile v);
 std::string_view to_string(ReframeMode v);
 std::string_view to_string(FaceDetector v);
 std::string_view to_string(NoFacePolicy v);
+std::string_view to_string(SpeakerSwitch v);
 std::string_view to_string(Device v);
 std::string_view to_string(Rank0Works v);
 
@@ -120,8 +123,10 @@ struct ReframeOptions {
   int min_track_hits = 3;               // detections before a track is confirmed
   double steady_max_motion = 0.05;      // fraction of source width: below it a shot is steady
   double dead_zone = 0.05;              // fraction of crop width the face moves before a pan
-  double max_pan_width_per_s = 1.0;     // fastest pan, source widths per second
+  double max_pan_width_per_s = 0.05;    // fastest pan, source widths per second
   double speaker_hold_s = 2.0;          // active-speaker hysteresis
+  SpeakerSwitch speaker_switch = SpeakerSwitch::kCut;  // a new speaker: cut to them, or pan
+  double min_take_s = 1.0;                             // shortest take between two speaker cuts
   NoFacePolicy no_face = NoFacePolicy::kHold;
   double smoothing_s = 0.5;  // crop path smoothing window
   double crop_scale = 1.0;   // crop = the largest window of the output's aspect x this

@@ -88,6 +88,8 @@ void visit_keys(T& o, V& v) {
   v.real("dead_zone", o.dead_zone, 0.0, 0.5);
   v.real("max_pan_width_per_s", o.max_pan_width_per_s, 0.01, 10.0);
   v.real("speaker_hold_s", o.speaker_hold_s, 0.0, 30.0);
+  v.choice("speaker_switch", o.speaker_switch, kSpeakerSwitchNames);
+  v.real("min_take_s", o.min_take_s, 0.0, 60.0);
   v.choice("no_face", o.no_face, kNoFacePolicyNames);
   v.real("smoothing_s", o.smoothing_s, 0.0, 10.0);
   v.real("crop_scale", o.crop_scale, 0.25, 1.0);

@@ -120,24 +120,42 @@ TEST_F(PlanOnCall, CropFollowsTheActiveSpeakerAndCentresTheFace) {
       << centred << " of " << with_face << " frames with a face have it centred";
 }
 
-TEST_F(PlanOnCall, WindowNeverJumpsInsideAShotAndSteadyShotsStandStill) {
+// Inside a take the window moves at most a few pixels per frame (the job's
+// pan limit, and never more than kFewPixels), a steady take not at all; it
+// jumps only where a shot or a take starts, and a take that starts inside a
+// shot follows another speaker than the one before it.
+TEST_F(PlanOnCall, WindowMovesAFewPixelsPerFrameInsideATakeAndSteadyTakesStandStill) {
+  constexpr double kFewPixels = 4.0;
   const auto crop = store().read_f64("/plan/crop");
   const auto shots = store().read_i64("/plan/shots");
-  const double max_step =
-      core::load_job(job_).reframe.max_pan_width_per_s * truth_->width / truth_->fps;
-  for (int64_t s = 0; s < shots.rows; ++s) {
-    const int64_t begin = shots.at(s, 0), end = shots.at(s, 1);
-    const bool track = shots.at(s, 2) != 0;
+  const auto takes = store().read_i64("/plan/takes");
+  const core::ReframeOptions reframe = core::load_job(job_).reframe;
+  const double max_step = reframe.max_pan_width_per_s * truth_->width / truth_->fps;
+  ASSERT_LE(max_step, kFewPixels) << "the job's pan limit is not a few pixels per frame";
+  ASSERT_GE(takes.rows, shots.rows);
+  int64_t speaker_cuts = 0;
+  for (int64_t k = 0; k < takes.rows; ++k) {
+    const int64_t shot = takes.at(k, 0), begin = takes.at(k, 1), end = takes.at(k, 2);
+    const bool track = takes.at(k, 3) != 0;
+    ASSERT_EQ(begin, k == 0 ? 0 : takes.at(k - 1, 2)) << "takes must tile the output";
+    if (begin != shots.at(shot, 0)) {
+      ++speaker_cuts;
+      EXPECT_NE(takes.at(k, 4), takes.at(k - 1, 4)) << "take " << k << " cuts to the same speaker";
+      EXPECT_GE(static_cast<double>(end - begin), reframe.min_take_s * truth_->fps)
+          << "take " << k << " is shorter than min_take_s";
+    }
     for (int64_t f = begin + 1; f < end; ++f) {
       const double step =
           std::hypot(crop.at(f, 0) - crop.at(f - 1, 0), crop.at(f, 1) - crop.at(f - 1, 1));
       if (track) {
-        ASSERT_LE(step, max_step + 1e-6) << "shot " << s << " frame " << f;
+        ASSERT_LE(step, max_step + 1e-6) << "take " << k << " frame " << f;
       } else {
-        ASSERT_EQ(step, 0.0) << "steady shot " << s << " moved at frame " << f;
+        ASSERT_EQ(step, 0.0) << "steady take " << k << " moved at frame " << f;
       }
     }
   }
+  // The generator's two gallery shots each have a speaker change.
+  EXPECT_GE(speaker_cuts, 2);
 }
 
 TEST_F(PlanOnCall, ThreeRanksGiveTheSamePlanAsOne) {
@@ -158,6 +176,7 @@ TEST_F(PlanOnCall, ThreeRanksGiveTheSamePlanAsOne) {
   }
   EXPECT_EQ(store("three").read_f64("/plan/crop").data, store().read_f64("/plan/crop").data);
   EXPECT_EQ(store("three").read_i64("/plan/shots").data, store().read_i64("/plan/shots").data);
+  EXPECT_EQ(store("three").read_i64("/plan/takes").data, store().read_i64("/plan/takes").data);
   EXPECT_EQ(store("three").read_i64("/plan/segments").data,
             store().read_i64("/plan/segments").data);
   EXPECT_EQ(store("three").read_i32("/plan/speaker").data, store().read_i32("/plan/speaker").data);

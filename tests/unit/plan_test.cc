@@ -161,6 +161,52 @@ TEST(MakePlan, TwoFacesFollowTheActiveSpeaker) {
   EXPECT_NEAR(plan.crop[599].cx, 1300.0, 0.10 * kCropW);
 }
 
+// Where B takes over, the window cuts to B (a new take) instead of panning
+// across 700 px; each take is one steady window. With speaker_switch "pan"
+// the shot is one take and the window pans within the speed limit.
+TEST(MakePlan, ASpeakerChangeInsideAShotIsACutToANewTake) {
+  const Plan plan = make_plan(standard_scan(false), PlanParams{});
+  const PlanShot& shot = plan.shots[2];
+  ASSERT_EQ(shot.takes.size(), 2u);
+  const PlanTake& a = shot.takes[0];
+  const PlanTake& b = shot.takes[1];
+  EXPECT_EQ(a.out.begin, 400);
+  EXPECT_EQ(a.out.end, b.out.begin);
+  EXPECT_EQ(b.out.end, 600);
+  EXPECT_NEAR(static_cast<double>(b.out.begin), 500.0, 15.0) << "the cut comes when B starts";
+  EXPECT_EQ(a.speaker, 0);
+  EXPECT_EQ(b.speaker, 1);
+  EXPECT_EQ(a.mode, CropMode::kSteady);
+  EXPECT_EQ(b.mode, CropMode::kSteady);
+  EXPECT_EQ(shot.mode, CropMode::kSteady);
+  for (int64_t n = 401; n < 600; ++n) {
+    const CropWindow& w = plan.crop[static_cast<size_t>(n)];
+    const CropWindow& p = plan.crop[static_cast<size_t>(n - 1)];
+    if (n == b.out.begin) {
+      EXPECT_GT(w.cx - p.cx, 600.0) << "the cut moves the window from A to B";
+    } else {
+      ASSERT_EQ(w, p) << "a steady take moved at out frame " << n;
+    }
+  }
+  EXPECT_NEAR(plan.crop[450].cx, 600.0, 0.10 * kCropW);
+  EXPECT_NEAR(plan.crop[550].cx, 1300.0, 0.10 * kCropW);
+  // Shots without a speaker change are one take over the whole shot.
+  EXPECT_EQ(plan.shots[0].takes, (std::vector<PlanTake>{{{0, 200}, CropMode::kTrack, 0}}));
+  EXPECT_EQ(plan.shots[1].takes, (std::vector<PlanTake>{{{200, 400}, CropMode::kSteady, -1}}));
+
+  PlanParams pan;
+  pan.takes.cut_on_switch = false;
+  const Plan panned = make_plan(standard_scan(false), pan);
+  ASSERT_EQ(panned.shots[2].takes.size(), 1u);
+  EXPECT_EQ(panned.shots[2].takes[0].speaker, -1) << "two speakers in one take";
+  EXPECT_EQ(panned.shots[2].mode, CropMode::kTrack);
+  for (int64_t n = 401; n < 600; ++n) {
+    const CropWindow& w = panned.crop[static_cast<size_t>(n)];
+    const CropWindow& p = panned.crop[static_cast<size_t>(n - 1)];
+    ASSERT_LE(std::hypot(w.cx - p.cx, w.cy - p.cy), pan.crop.max_pan_px_per_frame + 1e-9) << n;
+  }
+}
+
 // reframe.crop_scale < 1 on a 16:9 delivery of the 16:9 source, where the
 // largest window is the whole frame and nothing could be reframed.
 TEST(ShotCropSize, WidestWindowThatCanCentreEverySpeakerFace) {

@@ -33,8 +33,8 @@ analysis::Plan plan_of(int64_t frames, const std::vector<analysis::PlanShot>& sh
 // [30, 90); segments of 20, 40 and 30 frames.
 struct Fixture {
   analysis::Plan plan =
-      plan_of(90, {{{0, 30}, analysis::CropMode::kTrack, 2, 1, 0.8, {606, 1080}},
-                   {{30, 90}, analysis::CropMode::kSteady, 0, -1, 0.0, {606, 1080}}});
+      plan_of(90, {{{0, 30}, analysis::CropMode::kTrack, 2, 1, 0.8, {606, 1080}, {}},
+                   {{30, 90}, analysis::CropMode::kSteady, 0, -1, 0.0, {606, 1080}, {}}});
   RenderPhaseResult render;
   AudioResult audio;
   Fixture() {
@@ -175,7 +175,7 @@ TEST(RunReport, CropSamplesStayWithinTheBoundForAnyLength) {
   // 45 minutes at 30 fps, 500 shots: every shot edge fits in half the budget.
   std::vector<analysis::PlanShot> shots;
   for (int64_t i = 0; i < 500; ++i)
-    shots.push_back({{i * 162, (i + 1) * 162}, analysis::CropMode::kSteady, 0, -1, 0.0, {}});
+    shots.push_back({{i * 162, (i + 1) * 162}, analysis::CropMode::kSteady, 0, -1, 0.0, {}, {}});
   const analysis::Plan plan = plan_of(81000, shots);
   const std::vector<int64_t> samples = crop_sample_frames(plan);
   EXPECT_LE(samples.size(), 2000u);
@@ -189,7 +189,7 @@ TEST(RunReport, CropSamplesStayWithinTheBoundForAnyLength) {
   // 1500 shots: their edges would take more than half, so only the grid.
   std::vector<analysis::PlanShot> many;
   for (int64_t i = 0; i < 1500; ++i)
-    many.push_back({{i * 54, (i + 1) * 54}, analysis::CropMode::kSteady, 0, -1, 0.0, {}});
+    many.push_back({{i * 54, (i + 1) * 54}, analysis::CropMode::kSteady, 0, -1, 0.0, {}, {}});
   const std::vector<int64_t> grid = crop_sample_frames(plan_of(81000, many));
   EXPECT_LE(grid.size(), 2000u);
   EXPECT_EQ(grid.back(), 80999);
