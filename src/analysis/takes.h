@@ -38,8 +38,8 @@ struct TakeParams {
 };
 
 struct Take {
-  int64_t begin = 0;     // first frame, relative to the shot
-  int64_t end = 0;       // one past the last
+  int64_t begin = 0;  // first frame, relative to the shot
+  int64_t end = 0;    // one past the last
   // The person the window follows; -1 for none, or with cut_on_switch =
   // false when the shot has more than one speaker (the window follows the
   // speaker of each frame).
