@@ -273,8 +273,10 @@ void check_libraries(Checks& c) {
   c.ok("opencv", CV_VERSION);
 }
 
+// `fix`: what to do when it does not load.
 void check_cascade(Checks& c, const std::string& name, const std::filesystem::path& file,
-                   bool required) {
+                   bool required,
+                   const std::string& fix = "install opencv-data or set reframe.cascade") {
   bool loaded = false;
   std::string why;
   try {
@@ -286,8 +288,7 @@ void check_cascade(Checks& c, const std::string& name, const std::filesystem::pa
   if (loaded) {
     c.ok(name, file.string() + " loads");
   } else {
-    const std::string text =
-        file.string() + " does not load" + why + "; install opencv-data or set reframe.cascade";
+    const std::string text = file.string() + " does not load" + why + "; " + fix;
     required ? c.fail(name, text) : c.warn(name, text);
   }
 }
@@ -324,13 +325,18 @@ Checks run_checks(const coordinator::MpiEnv& mpi, const Args& args) {
   guarded("cascade", [&] {
     check_cascade(c, "cascade " + std::string(core::to_string(job.reframe.detector)),
                   core::cascade_file(job.reframe), true);
-    if (job.reframe.cascade.empty()) {  // the other detector's default, for a later job
-      core::ReframeOptions other = job.reframe;
-      other.detector = job.reframe.detector == core::FaceDetector::kHaar
-                           ? core::FaceDetector::kLbp
-                           : core::FaceDetector::kHaar;
-      check_cascade(c, "cascade " + std::string(core::to_string(other.detector)),
-                    core::cascade_file(other), false);
+    const auto qa_cascade = core::cascade_file(job.qa.detector);
+    if (qa_cascade != core::cascade_file(job.reframe)) {  // QA needs it for this job
+      check_cascade(c, "qa cascade " + std::string(core::to_string(job.qa.detector)), qa_cascade,
+                    true, "install opencv-data or set qa.detector");
+    }
+    if (job.reframe.cascade.empty() && job.reframe.detector == job.qa.detector) {
+      // the other detector's default, for a later job
+      const auto other = job.reframe.detector == core::FaceDetector::kHaar
+                             ? core::FaceDetector::kLbp
+                             : core::FaceDetector::kHaar;
+      check_cascade(c, "cascade " + std::string(core::to_string(other)), core::cascade_file(other),
+                    false);
     }
   });
   guarded("farm.device", [&] {

@@ -265,7 +265,7 @@ QaReport run_qa_phase(const QaRequest& request) {
   worker::QaTaskParams params;
   params.face_sample_fps = request.job.qa.face_sample_fps;
   params.analysis_width = request.job.reframe.analysis_width;
-  params.detector.cascade_path = core::cascade_file(request.job.reframe).string();
+  params.detector.cascade_path = core::cascade_file(request.job.qa.detector).string();
   std::vector<worker::QaRangeResult> results;
   FarmConfig config = farm_config_of(request.job);
   config.name = "qa";

@@ -202,8 +202,12 @@ double resolve_output_fps(const OutputOptions& output, double source_fps) {
 
 std::filesystem::path cascade_file(const ReframeOptions& reframe) {
   if (!reframe.cascade.empty()) return reframe.cascade;
+  return cascade_file(reframe.detector);
+}
+
+std::filesystem::path cascade_file(FaceDetector detector) {
   const std::filesystem::path haar_dir = kCascadeDir;  // .../opencv4/haarcascades
-  if (reframe.detector == FaceDetector::kHaar) {
+  if (detector == FaceDetector::kHaar) {
     return haar_dir / "haarcascade_frontalface_default.xml";
   }
   return haar_dir.parent_path() / "lbpcascades" / "lbpcascade_frontalface_improved.xml";

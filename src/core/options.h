@@ -115,6 +115,8 @@ struct SplitOptions {
 // [reframe]: face detection, tracking and the crop path.
 struct ReframeOptions {
   ReframeMode mode = ReframeMode::kFace;
+  // Haar: its 24 px window finds faces down to 9% of the height of a
+  // 480-wide analysis frame; LBP's 45 px one only from 17% (docs/reframing.md).
   FaceDetector detector = FaceDetector::kHaar;
   std::string cascade;                  // cascade XML; "" = opencv-data's (cascade_file())
   int analysis_width = 480;             // pixels; frames are downscaled to this for detection
@@ -157,6 +159,10 @@ struct QaOptions {
   double centre_tolerance = 0.10;      // fraction of output width from the centre
   double face_sample_fps = 3.0;        // output frames per second checked for faces
   int max_av_diff_frames = 1;          // |audio duration - video duration|, in frames
+  // The cascade QA looks for faces with on the delivery, whatever cascade
+  // the scan used (a job that scans with LBP for speed is still checked
+  // with Haar).
+  FaceDetector detector = FaceDetector::kHaar;
   bool operator==(const QaOptions&) const = default;
 };
 
@@ -216,5 +222,7 @@ double resolve_output_fps(const OutputOptions& output, double source_fps);
 // The cascade file to load: reframe.cascade, or opencv-data's frontal-face
 // cascade for reframe.detector when that is "".
 std::filesystem::path cascade_file(const ReframeOptions& reframe);
+// opencv-data's frontal-face cascade for `detector`.
+std::filesystem::path cascade_file(FaceDetector detector);
 
 }  // namespace ff::core

@@ -120,6 +120,7 @@ void visit_keys(T& o, V& v) {
   v.real("centre_tolerance", o.centre_tolerance, 0.0, 0.5);
   v.real("face_sample_fps", o.face_sample_fps, 0.1, 60.0);
   v.integer("max_av_diff_frames", o.max_av_diff_frames, 0, 30);
+  v.choice("detector", o.detector, kFaceDetectorNames);
 }
 
 template <class T, class V>

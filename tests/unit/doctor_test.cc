@@ -65,6 +65,20 @@ TEST(Doctor, ThisMachineIsReadyForCpuRuns) {
   }
 }
 
+TEST(Doctor, AJobThatScansWithLbpChecksQasHaarCascadeToo) {
+  test::TempDir dir("doctor-lbp");
+  const auto job = dir / "lbp.toml";
+  std::ofstream(job) << "[reframe]\ndetector = \"lbp\"\n";
+  const auto r = run_framefarm("doctor --job " + q(job));
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(line_of(r.out, "cascade lbp").rfind("  OK    cascade lbp", 0), 0u) << r.out;
+  EXPECT_NE(line_of(r.out, "cascade lbp").find("lbpcascade_frontalface_improved.xml loads"),
+            std::string::npos)
+      << r.out;
+  EXPECT_EQ(line_of(r.out, "qa cascade haar").rfind("  OK    qa cascade haar", 0), 0u) << r.out;
+  EXPECT_EQ(line_of(r.out, "cascade haar"), "") << r.out;  // no separate optional line
+}
+
 TEST(Doctor, BrokenJobFileGivesItsOwnLineAndExit2) {
   test::TempDir dir("doctor-job");
   const auto job = dir / "bad.toml";

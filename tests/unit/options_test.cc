@@ -267,7 +267,10 @@ TEST(Options, CascadeIsResolvedAgainstTheJobFileAndMustExist) {
   ReframeOptions reframe;
   EXPECT_EQ(cascade_file(reframe), test::cascade_dir() / "haarcascade_frontalface_default.xml");
   EXPECT_TRUE(fs::is_regular_file(cascade_file(reframe)));
+  EXPECT_EQ(cascade_file(QaOptions{}.detector), cascade_file(reframe));  // QA's default
   reframe.detector = FaceDetector::kLbp;
+  EXPECT_EQ(cascade_file(reframe), test::cascade_dir().parent_path() / "lbpcascades" /
+                                       "lbpcascade_frontalface_improved.xml");
   EXPECT_TRUE(fs::is_regular_file(cascade_file(reframe))) << cascade_file(reframe);
 }
 
