@@ -6,15 +6,16 @@
 #include <cstdlib>
 
 #include "kernels/downscale.h"
+#include "kernels/scene_score.h"
 
 namespace ff::analysis {
 namespace {
 
+// The scene-score kernel (kernels/scene_score.h) on one thumbnail plane.
 template <size_t N>
-uint64_t abs_diff_sum(const std::array<uint8_t, N>& a, const std::array<uint8_t, N>& b) {
-  uint64_t sum = 0;
-  for (size_t i = 0; i < N; ++i) sum += static_cast<uint64_t>(std::abs(a[i] - b[i]));
-  return sum;
+uint64_t plane_sad(const std::array<uint8_t, N>& a, const std::array<uint8_t, N>& b, int w) {
+  const int h = static_cast<int>(N) / w;
+  return kernels::plane_sad_cpu({a.data(), w, h, w}, {b.data(), w, h, w});
 }
 
 }  // namespace
@@ -37,9 +38,11 @@ Thumbnail make_thumbnail(kernels::PlaneView y, kernels::PlaneView u, kernels::Pl
 }
 
 float scene_score(const Thumbnail& a, const Thumbnail& b) {
-  const double luma = static_cast<double>(abs_diff_sum(a.y, b.y)) / static_cast<double>(a.y.size());
-  const double cu = static_cast<double>(abs_diff_sum(a.u, b.u)) / static_cast<double>(a.u.size());
-  const double cv = static_cast<double>(abs_diff_sum(a.v, b.v)) / static_cast<double>(a.v.size());
+  constexpr int kLw = Thumbnail::kLumaW, kCw = Thumbnail::kChromaW;
+  const double luma =
+      static_cast<double>(plane_sad(a.y, b.y, kLw)) / static_cast<double>(a.y.size());
+  const double cu = static_cast<double>(plane_sad(a.u, b.u, kCw)) / static_cast<double>(a.u.size());
+  const double cv = static_cast<double>(plane_sad(a.v, b.v, kCw)) / static_cast<double>(a.v.size());
   return static_cast<float>((2.0 * luma + cu + cv) / 4.0);
 }
 

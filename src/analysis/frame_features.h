@@ -10,7 +10,8 @@
 //    same arithmetic as inside a chunk (the plan is the same on 1 or N
 //    ranks);
 //  - the scene score: mean absolute difference of two thumbnails, luma and
-//    chroma weighted 2:1:1, in 0..255;
+//    chroma weighted 2:1:1, in 0..255 (the sums from the scene-score kernel,
+//    kernels/scene_score.h);
 //  - lower-face activity: mean absolute luma change inside a face's lower
 //    face region between two consecutive analysis frames, in 0..255.
 //

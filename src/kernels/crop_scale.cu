@@ -7,6 +7,7 @@
 
 #include "kernels/crop_scale.h"
 #include "kernels/cuda_check.h"
+#include "kernels/device_buffer.h"
 
 namespace ff::kernels {
 namespace {
@@ -17,19 +18,6 @@ struct DeviceTaps {
   const int32_t* begin = nullptr;
   const int16_t* weight = nullptr;
   int taps = 0;
-};
-
-// Device memory freed on scope exit (non-throwing, as destructors must be).
-class DeviceBuffer {
- public:
-  explicit DeviceBuffer(size_t bytes) { FF_CUDA_CHECK(cudaMalloc(&ptr_, bytes)); }
-  ~DeviceBuffer() { FF_CUDA_CHECK_NOTHROW(cudaFree(ptr_)); }
-  DeviceBuffer(const DeviceBuffer&) = delete;
-  DeviceBuffer& operator=(const DeviceBuffer&) = delete;
-  unsigned char* get() const { return static_cast<unsigned char*>(ptr_); }
-
- private:
-  void* ptr_ = nullptr;
 };
 
 // Packs axis tables into one host blob; offsets are 4-byte aligned.
@@ -128,9 +116,9 @@ void crop_scale_cuda(const YuvPlanes& src, const CropRect& window, const Mutable
   const auto clx = packer.add(plan.cl_x);
   const auto cly = packer.add(plan.cl_y);
   DeviceBuffer tables(packer.blob().size());
-  FF_CUDA_CHECK(
-      cudaMemcpy(tables.get(), packer.blob().data(), packer.blob().size(), cudaMemcpyHostToDevice));
-  const unsigned char* base = tables.get();
+  FF_CUDA_CHECK(cudaMemcpy(tables.as<unsigned char>(), packer.blob().data(), packer.blob().size(),
+                           cudaMemcpyHostToDevice));
+  const unsigned char* base = tables.as<unsigned char>();
   const dim3 block(32, 8);
   if (plan.convert) {
     convert_luma_kernel<<<grid_for(dst.y, block), block>>>(

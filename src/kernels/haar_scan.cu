@@ -13,32 +13,12 @@
 #include <vector>
 
 #include "kernels/cuda_check.h"
+#include "kernels/device_buffer.h"
 #include "kernels/haar_scan.h"
 
 namespace ff::kernels {
 namespace {
 using namespace haar_detail;
-
-// Device memory freed on scope exit (non-throwing, as destructors must be).
-class DeviceBuffer {
- public:
-  DeviceBuffer() = default;
-  explicit DeviceBuffer(size_t bytes) {
-    if (bytes > 0) FF_CUDA_CHECK(cudaMalloc(&ptr_, bytes));
-  }
-  ~DeviceBuffer() {
-    if (ptr_ != nullptr) FF_CUDA_CHECK_NOTHROW(cudaFree(ptr_));
-  }
-  DeviceBuffer(const DeviceBuffer&) = delete;
-  DeviceBuffer& operator=(const DeviceBuffer&) = delete;
-  template <typename T>
-  T* as() const {
-    return static_cast<T*>(ptr_);
-  }
-
- private:
-  void* ptr_ = nullptr;
-};
 
 // A host vector copied into a new device buffer.
 template <typename T>
