@@ -47,10 +47,10 @@ float scene_score(const Thumbnail& a, const Thumbnail& b) {
 }
 
 PixelRect lower_face_rect(const FaceBox& face, int frame_w, int frame_h) {
-  const double x0 = (face.x + 0.2 * face.w) * frame_w;
-  const double x1 = (face.x + 0.8 * face.w) * frame_w;
-  const double y0 = (face.y + 0.6 * face.h) * frame_h;
-  const double y1 = (face.y + 1.0 * face.h) * frame_h;
+  const double x0 = (face.x + 0.3 * face.w) * frame_w;
+  const double x1 = (face.x + 0.7 * face.w) * frame_w;
+  const double y0 = (face.y + 0.65 * face.h) * frame_h;
+  const double y1 = (face.y + 0.9 * face.h) * frame_h;
   PixelRect r;
   r.x = static_cast<int>(std::lround(x0));
   r.y = static_cast<int>(std::lround(y0));

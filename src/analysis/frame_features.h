@@ -42,8 +42,12 @@ Thumbnail make_thumbnail(kernels::PlaneView y, kernels::PlaneView u, kernels::Pl
 
 float scene_score(const Thumbnail& a, const Thumbnail& b);
 
-// The lower face of a normalised face box: the middle 60% of its width and
-// the bottom 40% of its height, where the mouth and jaw move with speech.
+// The mouth of a normalised face box: the middle 40% of its width, from 65%
+// to 90% of its height, where the lips and jaw move with speech. Not the
+// whole bottom of the box: a Haar box reaches past the chin, and there head
+// motion and the collar changed as much as a mouth did (on the 60 s bench
+// call a silent face read 4 against a speaker's 5-6 over the bottom 40%,
+// 4 against 9-13 over this band; docs/reframing.md).
 struct PixelRect {
   int x = 0, y = 0, w = 0, h = 0;
 };

@@ -47,17 +47,17 @@ TEST(Thumbnail, MeanLuma) {
   EXPECT_FLOAT_EQ(Frame(320, 180, 77, 128, 128).thumb().mean_luma(), 77.f);
 }
 
-TEST(LowerFace, RectIsTheBottomMiddleOfTheBox) {
+TEST(LowerFace, RectIsTheMouthBandOfTheBox) {
   FaceBox face;
   face.x = 0.25f;
-  face.y = 0.5f;
+  face.y = 0.25f;
   face.w = 0.25f;
-  face.h = 0.25f;
-  const PixelRect r = lower_face_rect(face, 400, 200);  // box 100..200 x 100..150
-  EXPECT_EQ(r.x, 120);
-  EXPECT_EQ(r.w, 60);
-  EXPECT_EQ(r.y, 130);
-  EXPECT_EQ(r.h, 20);
+  face.h = 0.5f;
+  const PixelRect r = lower_face_rect(face, 400, 200);  // box 100..200 x 50..150
+  EXPECT_EQ(r.x, 130);                                  // the middle 40% of the width
+  EXPECT_EQ(r.w, 40);
+  EXPECT_EQ(r.y, 115);  // 65% .. 90% of the height
+  EXPECT_EQ(r.h, 25);
 }
 
 TEST(LowerFace, ActivityMeasuresChangeOnlyInsideTheRect) {
