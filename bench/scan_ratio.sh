@@ -20,6 +20,16 @@
 #   bench/scan_ratio.sh                 # 60 s 1920x1080 call, 3 repeats
 #   DURATION_S=600 REPEATS=5 bench/scan_ratio.sh
 #   BIN=build-x/src/framefarm JOB=jobs/vertical.toml PROFILE=0 bench/scan_ratio.sh
+#   GRAIN=4 bench/scan_ratio.sh                # camera-like input: see below
+#   GRAIN=4 GRAIN_CRF=23 bench/scan_ratio.sh   # call-recorder-like
+#
+# GRAIN=N (default 0) first re-encodes the generated call with temporal
+# sensor-like noise of strength N (FFmpeg's noise filter) at x264 CRF
+# GRAIN_CRF (default 18), preset medium: at 1080p GRAIN=4 gives about
+# 12 Mbit/s at CRF 18 (a camera's rate) instead of the generator's clean
+# 0.5 Mbit/s, so decode costs what it costs on real footage. The frames and
+# their times are the generated ones, so the truth still holds. The result
+# goes to <date>-<host>-scan-grainN-crfC.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION_S=${DURATION_S:-60}
@@ -29,6 +39,8 @@ BIN=${BIN:-build/src/framefarm}
 JOB=${JOB:-jobs/vertical.toml}
 CORES=${CORES:-$(nproc)}
 PROFILE=${PROFILE:-1}
+GRAIN=${GRAIN:-0}
+GRAIN_CRF=${GRAIN_CRF:-18}
 work=bench/work
 mkdir -p "$work" bench/results
 [[ -x $BIN ]] || { echo "scan_ratio.sh: $BIN is not built; build framefarm or set BIN" >&2; exit 2; }
@@ -36,6 +48,26 @@ mkdir -p "$work" bench/results
   --duration-s "$DURATION_S" --size "$SIZE" >&2
 input="$work/inputs/call_${SIZE}_${DURATION_S}s.mp4"
 [[ -f $input ]] || { echo "scan_ratio.sh: the generator did not write $input" >&2; exit 2; }
+input_note="tests/recordings/generate.py --set bench"
+suffix=""
+if [[ $GRAIN != 0 ]]; then
+  [[ $GRAIN =~ ^[0-9]+$ && $GRAIN -le 100 ]] ||
+    { echo "scan_ratio.sh: GRAIN=$GRAIN is not a whole number 0..100" >&2; exit 2; }
+  [[ $GRAIN_CRF =~ ^[0-9]+$ && $GRAIN_CRF -le 51 ]] ||
+    { echo "scan_ratio.sh: GRAIN_CRF=$GRAIN_CRF is not a whole number 0..51" >&2; exit 2; }
+  grainy="$work/inputs/call_${SIZE}_${DURATION_S}s_grain${GRAIN}_crf${GRAIN_CRF}.mp4"
+  grain_vf="noise=alls=${GRAIN}:allf=t"
+  if [[ ! -f $grainy || $grainy -ot $input ]]; then
+    echo "scan_ratio.sh: re-encoding with $grain_vf at CRF $GRAIN_CRF -> $grainy" >&2
+    ffmpeg -nostdin -v error -y -i "$input" -map 0 -vf "$grain_vf" -c:v libx264 -preset medium \
+      -crf "$GRAIN_CRF" -g 60 -pix_fmt yuv420p -colorspace bt709 -color_primaries bt709 -color_trc bt709 \
+      -c:a copy -f mp4 "$grainy.part"
+    mv "$grainy.part" "$grainy"
+  fi
+  input=$grainy
+  input_note="$input_note, then \`-vf $grain_vf\` at x264 CRF $GRAIN_CRF preset medium"
+  suffix="-grain$GRAIN-crf$GRAIN_CRF"
+fi
 mpi_root=()
 [[ $(id -u) == 0 ]] && mpi_root=(--allow-run-as-root)
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -101,13 +133,13 @@ if [[ $PROFILE == 1 ]] && command -v perf >/dev/null; then
   fi
 fi
 
-out="bench/results/$(date +%F)-$(hostname)-scan.md"
+out="bench/results/$(date +%F)-$(hostname)-scan$suffix.md"
 {
   echo "# Scan vs plain decode — $(date +%F) on $(hostname)"
   echo
   echo "- machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB"
   echo "- load average (1, 5, 15 min): before $load_before, after $load_after"
-  echo "- input: \`$input\` (tests/recordings/generate.py --set bench), $(ffprobe -v error -select_streams v:0 \
+  echo "- input: \`$input\` ($input_note), $(ffprobe -v error -select_streams v:0 \
     -show_entries stream=codec_name,profile,width,height,r_frame_rate,nb_frames,bit_rate -of csv=p=0 "$input")"
   echo "- framefarm: \`$BIN\`, job \`$JOB\`, commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet 2>/dev/null || echo ' + uncommitted changes')"
   echo "- $REPEATS repeats, interleaved A B C D E; medians; wall and CPU (user + sys) seconds"
