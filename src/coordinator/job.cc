@@ -26,6 +26,7 @@
 #include "media/probe.h"
 #include "media/segment_file.h"
 #include "media/stitch.h"
+#include "worker/render_device.h"
 
 namespace ff::coordinator {
 namespace {
@@ -323,6 +324,7 @@ ExitCode run_job(const JobRequest& raw_request) {
       facts.render = &rendered.render;
       if (rendered.audio) facts.audio = &*rendered.audio;
       facts.device = device;
+      facts.scan_path = worker::render_on_cuda(scan_params.farm_device) ? "nvdec+cuda" : "cpu";
     }
     code = run_qa(request, job, phases, job_start, facts);
   }

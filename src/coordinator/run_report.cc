@@ -25,19 +25,6 @@ const char* shot_kind(const analysis::PlanShot& s) {
   return "no face";
 }
 
-json phases_json(const std::vector<PhaseTiming>& phases) {
-  json out = json::array();
-  for (const PhaseTiming& p : phases) {
-    json j{{"name", p.name}, {"start_s", p.start_s}, {"wall_s", p.wall_s}};
-    if (p.frames > 0) {
-      j["frames"] = p.frames;
-      j["fps"] = p.wall_s > 0 ? json(static_cast<double>(p.frames) / p.wall_s) : json(nullptr);
-    }
-    out.push_back(std::move(j));
-  }
-  return out;
-}
-
 json takes_json(const analysis::PlanShot& shot) {
   json out = json::array();
   for (const analysis::PlanTake& t : shot.takes) {
@@ -116,6 +103,28 @@ std::string render_path(const RenderPhaseResult& render) {
     ran = true;
   }
   return ran ? path : "reused";
+}
+
+// Each phase with where it ran: the scan's path, the render's (from its
+// segments); probe, plan, audio, stitch and QA always run on the CPU.
+json phases_json(const RunFacts& f) {
+  json out = json::array();
+  for (const PhaseTiming& p : f.phases) {
+    json j{{"name", p.name}, {"start_s", p.start_s}, {"wall_s", p.wall_s}};
+    if (p.frames > 0) {
+      j["frames"] = p.frames;
+      j["fps"] = p.wall_s > 0 ? json(static_cast<double>(p.frames) / p.wall_s) : json(nullptr);
+    }
+    if (p.name == "scan") {
+      j["path"] = f.scan_path;
+    } else if (p.name == "render") {
+      j["path"] = f.render ? json(render_path(*f.render)) : json(nullptr);
+    } else {
+      j["path"] = "cpu";
+    }
+    out.push_back(std::move(j));
+  }
+  return out;
 }
 
 json audio_json(const AudioResult& a) {
@@ -229,7 +238,7 @@ std::vector<double> segment_start_s(const std::vector<analysis::Segment>& segmen
 
 nlohmann::json run_report_json(const RunFacts& f) {
   json j = json::object();
-  j["phases"] = phases_json(f.phases);
+  j["phases"] = phases_json(f);
   if (f.plan) {
     j["fps"] = f.plan->grid.fps();
     j["out_frames"] = f.plan->out_frames();

@@ -51,6 +51,9 @@ struct RunFacts {
   const AudioResult* audio = nullptr;
   std::vector<RankUsage> ranks;
   std::string device = "cpu";  // where frames were processed
+  // Where the scan decoded and downscaled: "cpu", or "nvdec+cuda" once the
+  // device scan is switched on (worker/scan_task.h, ScanParams::farm_device).
+  std::string scan_path = "cpu";
 };
 
 // Crop path samples: about every `step_s` of output time, at most

@@ -49,6 +49,7 @@ struct Fixture {
       m.result.scale_s = seconds / 4;
       m.result.encode_s = seconds / 2;
       std::strcpy(m.result.encoder, "libx264");
+      std::strcpy(m.result.path, "cpu+x264");
       return m;
     };
     // Dispatch order is longest first: segment 1 (40), 2 (30), 0 (20).
@@ -79,7 +80,7 @@ struct Fixture {
   }
   RunFacts facts() const {
     RunFacts f;
-    f.phases = {{"probe", 0.0, 0.1, 0}, {"render", 1.0, 4.0, 90}};
+    f.phases = {{"probe", 0.0, 0.1, 0}, {"render", 1.0, 4.0, 90}, {"scan", 0.1, 0.9, 90}};
     f.plan = &plan;
     f.src_width = 640;
     f.src_height = 360;
@@ -137,6 +138,14 @@ TEST(RunReport, ShotsAudioPhasesRanksAndEncoder) {
   EXPECT_FALSE(phases.at(0).contains("fps")) << "a phase without frames has no fps";
   EXPECT_DOUBLE_EQ(phases.at(1).at("fps").get<double>(), 90 / 4.0);
   EXPECT_DOUBLE_EQ(phases.at(1).at("start_s").get<double>(), 1.0);
+  // Where each phase ran: the render's path from its segments, the scan's
+  // from the facts, the CPU for the rest.
+  EXPECT_EQ(phases.at(0).at("path"), "cpu");
+  EXPECT_EQ(phases.at(1).at("path"), "cpu+x264");
+  EXPECT_EQ(phases.at(2).at("path"), "cpu");
+  RunFacts on_device = fx.facts();
+  on_device.scan_path = "nvdec+cuda";
+  EXPECT_EQ(run_report_json(on_device).at("phases").at(2).at("path"), "nvdec+cuda");
 
   ASSERT_EQ(run.at("ranks").size(), 2u);
   EXPECT_EQ(run.at("ranks").at(1).at("host"), "node-b");

@@ -1,5 +1,7 @@
 // The scene-score twins: the CPU reference against the definition written
 // out directly, and the CUDA twin against the CPU one when a device exists.
+#include "kernels/scene_score.h"
+
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -8,7 +10,6 @@
 #include <vector>
 
 #include "kernels/device.h"
-#include "kernels/scene_score.h"
 
 #if defined(FRAMEFARM_HAVE_CUDA)
 #include <cuda_runtime_api.h>
@@ -43,8 +44,8 @@ struct Case {
 };
 // Thumbnail planes, widths below and between the 16-byte steps, padded and
 // unequal strides, a full 1080p plane.
-const Case kCases[] = {{64, 36, 64, 64},  {32, 18, 32, 32},       {1, 1, 1, 1},
-                       {15, 3, 15, 15},   {17, 5, 32, 20},        {33, 7, 40, 48},
+const Case kCases[] = {{64, 36, 64, 64},     {32, 18, 32, 32},        {1, 1, 1, 1},
+                       {15, 3, 15, 15},      {17, 5, 32, 20},         {33, 7, 40, 48},
                        {480, 270, 512, 480}, {1920, 1080, 1920, 1984}};
 
 TEST(PlaneSadCpu, MatchesTheDefinitionOnRandomPlanes) {
@@ -99,7 +100,8 @@ TEST(PlaneSadCuda, MatchesCpuOnEveryCase) {
     FF_CUDA_CHECK(cudaMemcpy(db.as<uint8_t>(), b.data(), b.size(), cudaMemcpyHostToDevice));
     const uint64_t gpu = plane_sad_cuda({da.as<uint8_t>(), c.w, c.h, c.stride_a},
                                         {db.as<uint8_t>(), c.w, c.h, c.stride_b});
-    EXPECT_EQ(gpu, plane_sad_cpu({a.data(), c.w, c.h, c.stride_a}, {b.data(), c.w, c.h, c.stride_b}))
+    EXPECT_EQ(gpu,
+              plane_sad_cpu({a.data(), c.w, c.h, c.stride_a}, {b.data(), c.w, c.h, c.stride_b}))
         << c.w << "x" << c.h;
   }
 #endif
