@@ -10,7 +10,7 @@ if ! command -v clang-format >/dev/null; then
   "${sudo_cmd[@]}" apt-get update -qq
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends clang-format >/dev/null
 fi
-mapfile -t files < <(git ls-files '*.cc' '*.h' '*.cu' '*.h.in' | grep -v '\.h\.in$')
+mapfile -t files < <(git ls-files --cached --others --exclude-standard '*.cc' '*.h' '*.cu' | sort -u)
 if [ "${1:-}" = "--check" ]; then
   clang-format --dry-run --Werror "${files[@]}"
   echo "format: ${#files[@]} files clean"
