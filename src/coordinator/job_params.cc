@@ -36,7 +36,7 @@ FarmConfig farm_config_of(const core::JobOptions& job) {
 std::string scan_key(const std::string& fingerprint, const worker::ScanParams& p) {
   std::ostringstream os;
   os.precision(17);
-  os << "v2|" << fingerprint << "|aw=" << p.analysis_width << "|dfps=" << p.detect_fps
+  os << "v3|" << fingerprint << "|aw=" << p.analysis_width << "|dfps=" << p.detect_fps
      << "|full=" << p.full_detect_interval_s << "|fullmax=" << p.max_full_detect_interval_s
      << "|hint=" << p.cut_hint_score << "|faces=" << p.detect_faces
      << "|cascade=" << p.detector.cascade_path << "|sf=" << p.detector.scale_factor

@@ -13,7 +13,9 @@ worker::ScanParams scan_params_of(const core::JobOptions& job);
 FarmConfig farm_config_of(const core::JobOptions& job);
 
 // Everything the scan's output depends on, for reusing a stored scan:
-// the input fingerprint and the scan parameters.
+// the input fingerprint and the scan parameters, after a version that
+// changes whenever the scan computes something differently from the same
+// parameters (v3: activity from the mouth band, 2026-12-04).
 std::string scan_key(const std::string& fingerprint, const worker::ScanParams& params);
 
 }  // namespace ff::coordinator
