@@ -12,8 +12,9 @@
 //  - the scene score: mean absolute difference of two thumbnails, luma and
 //    chroma weighted 2:1:1, in 0..255 (the sums from the scene-score kernel,
 //    kernels/scene_score.h);
-//  - lower-face activity: mean absolute luma change inside a face's lower
-//    face region between two consecutive analysis frames, in 0..255.
+//  - lower-face activity: mean absolute luma change inside a face's mouth
+//    band (lower_face_rect) between two consecutive analysis frames, in
+//    0..255.
 //
 //   Thumbnail a = make_thumbnail(y, u, v);        // planes of one frame
 //   float s = scene_score(prev, a);                // 0 for identical frames
