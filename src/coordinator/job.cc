@@ -10,6 +10,7 @@
 #include "coordinator/audio_phase.h"
 #include "coordinator/collective.h"
 #include "coordinator/job_params.h"
+#include "coordinator/job_steps.h"
 #include "coordinator/mpi_env.h"
 #include "coordinator/plan_phase.h"
 #include "coordinator/qa_phase.h"
@@ -40,11 +41,13 @@ double seconds_since(Clock::time_point t) {
 
 // Adds the phase, its start since the job's and its wall time to `sink`
 // when it goes away. `frames`: what the phase went through, for its fps.
-class PhaseTimer {
+// (job_steps.h's PhaseTimer keeps only names and seconds, which is what an
+// archive entry reports.)
+class TimedPhase {
  public:
-  PhaseTimer(Phases& sink, std::string name, Clock::time_point job_start, int64_t frames = 0)
+  TimedPhase(Phases& sink, std::string name, Clock::time_point job_start, int64_t frames = 0)
       : sink_(sink), name_(std::move(name)), job_start_(job_start), frames_(frames) {}
-  ~PhaseTimer() {
+  ~TimedPhase() {
     sink_.push_back({name_, std::chrono::duration<double>(start_ - job_start_).count(),
                      seconds_since(start_), frames_});
   }
@@ -67,24 +70,6 @@ void write_phase_times(core::Store& store, const Phases& phases) {
     }
     g.write("wall_s", seconds, "s");
     g.set_attr_string("wall_s", "phases", names);
-  });
-}
-
-void write_render_metrics(core::Store& store, const RenderPhaseResult& render) {
-  store.commit("/metrics/render", [&](core::GroupWriter& g) {
-    std::vector<double> rows;
-    for (size_t i = 0; i < render.segments.size(); ++i) {
-      const SegmentMetrics& m = render.segments[i];
-      rows.insert(rows.end(), {static_cast<double>(i), static_cast<double>(m.rank),
-                               static_cast<double>(m.result.frames), m.seconds, m.result.decode_s,
-                               m.result.scale_s, m.result.encode_s,
-                               static_cast<double>(m.result.bytes), m.result.reused ? 1.0 : 0.0});
-    }
-    g.write_table("segments", rows,
-                  {"segment", "rank", "frames", "seconds", "decode_s", "scale_s", "encode_s",
-                   "bytes", "reused"},
-                  "s (bytes, frames and ids as counts)");
-    g.set_attr_string("encoder", render.encoder);
   });
 }
 
@@ -148,7 +133,7 @@ RenderOutcome render_and_stitch(const JobRequest& request, const core::JobOption
 
   RenderPhaseResult& render = outcome.render;
   {
-    PhaseTimer timer(phases, "render", job_start, root ? plan->out_frames() : 0);
+    TimedPhase timer(phases, "render", job_start, root ? plan->out_frames() : 0);
     render = run_render_phase(request.input, context, segments_dir, job, farm_config_of(job));
   }
   root_step([&] {
@@ -158,7 +143,7 @@ RenderOutcome render_and_stitch(const JobRequest& request, const core::JobOption
     phases.push_back({"audio (overlapped)", audio_start_s, audio->measure_s + audio->encode_s, 0});
     write_audio_result(*store, *audio);
     write_render_metrics(*store, render);
-    PhaseTimer timer(phases, "stitch", job_start);
+    TimedPhase timer(phases, "stitch", job_start);
     std::vector<std::filesystem::path> segment_files;
     for (const auto& s : plan->segments) {
       segment_files.push_back(media::segment_path(segments_dir, static_cast<int>(s.id)));
@@ -192,7 +177,7 @@ ExitCode run_qa(const JobRequest& request, const core::JobOptions& job, Phases& 
   qa.input = request.input;
   QaReport report;
   {
-    PhaseTimer timer(phases, "qa", job_start, facts.plan ? facts.plan->out_frames() : 0);
+    TimedPhase timer(phases, "qa", job_start, facts.plan ? facts.plan->out_frames() : 0);
     report = run_qa_phase(qa);
   }
   facts.ranks = gather_rank_usage(seconds_since(job_start));  // collective
@@ -241,7 +226,7 @@ ExitCode run_job(const JobRequest& raw_request) {
   AudioDecodeJob audio_decode;
   std::string device = "cpu";  // farm.device as resolved on rank 0: "cpu" or "cuda"
   root_step([&] {
-    PhaseTimer timer(phases, "probe", job_start);
+    TimedPhase timer(phases, "probe", job_start);
     probe = media::probe(request.input, {.reject_hdr = job.input.reject_hdr});
     const double fps = core::resolve_output_fps(job.output, source_rate(probe->video).value());
     core::check_level_fits(job.output, fps, request.input.string());
@@ -292,7 +277,7 @@ ExitCode run_job(const JobRequest& raw_request) {
     if (scan) FF_INFO("scan: reusing " << store->file().string() << " (input and options match)");
   });
   if (!broadcast_flag(scan.has_value())) {
-    PhaseTimer timer(phases, "scan", job_start, root ? probe->video.frame_count : 0);
+    TimedPhase timer(phases, "scan", job_start, root ? probe->video.frame_count : 0);
     std::vector<worker::ScanChunk> chunks;
     if (root) chunks = worker::plan_scan_chunks(probe->video, job.split.scan_chunk_s);
     ScanPhaseResult result = run_scan_phase(request.input, root ? probe->video : media::VideoInfo{},
@@ -309,7 +294,7 @@ ExitCode run_job(const JobRequest& raw_request) {
 
   std::optional<analysis::Plan> plan;
   root_step([&] {
-    PhaseTimer timer(phases, "plan", job_start);
+    TimedPhase timer(phases, "plan", job_start);
     plan = run_plan_phase(*store, job, *probe, *scan, request.workdir);
   });
   ExitCode code = ExitCode::kOk;
