@@ -12,7 +12,7 @@
 // by construction: the passes see the decoder's floats bit for bit. 45
 // minutes are 2700 s x 48000 x 8 B = 1.04 GB on disk.
 //
-// - AudioSpillWriter writes to `<final>.tmp-<pid>` (core::AtomicOutput) and
+// - AudioSpillWriter writes to `<final>.tmp-<host>-<pid>` (core::AtomicOutput) and
 //   renames it to the final name in commit(); an exception before that
 //   removes the temp file, so a file under the final name is always complete.
 // - AudioSpill owns a complete spill file and removes it when it goes away
@@ -78,7 +78,7 @@ class AudioSpill {
 
 class AudioSpillWriter {
  public:
-  // Creates `<final_path>.tmp-<pid>`; throws RuntimeError naming it when it
+  // Creates `<final_path>.tmp-<host>-<pid>`; throws RuntimeError naming it when it
   // cannot be created (a missing or read-only work directory).
   explicit AudioSpillWriter(std::filesystem::path final_path);
   AudioSpillWriter(const AudioSpillWriter&) = delete;

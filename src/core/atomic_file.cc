@@ -3,7 +3,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
+#include <cstring>
 #include <string>
 #include <system_error>
 #include <utility>
@@ -62,9 +64,20 @@ void fsync_directory(const std::filesystem::path& dir) {
   }
 }
 
+std::string temp_suffix() {
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) != 0 || host[0] == '\0') std::strcpy(host, "host");
+  std::string name(host, ::strnlen(host, 64));
+  for (char& ch : name) {
+    const bool plain =
+        std::isalnum(static_cast<unsigned char>(ch)) != 0 || ch == '.' || ch == '_' || ch == '-';
+    if (!plain) ch = '_';
+  }
+  return ".tmp-" + name + "-" + std::to_string(::getpid());
+}
+
 AtomicOutput::AtomicOutput(std::filesystem::path final_path)
-    : final_path_(std::move(final_path)),
-      temp_path_(final_path_.string() + ".tmp-" + std::to_string(::getpid())) {
+    : final_path_(std::move(final_path)), temp_path_(final_path_.string() + temp_suffix()) {
   // A leftover from an earlier process with the same pid (Slurm requeue on a
   // fresh node reuses small pids) would otherwise be appended to or renamed.
   if (::unlink(temp_path_.c_str()) != 0 && errno != ENOENT && errno != ENOTDIR) {

@@ -5,7 +5,9 @@
 // name in the same directory, fsync it, rename it over the final name (an
 // atomic replace on POSIX file systems) and fsync the directory so the rename
 // itself survives a power cut. A crash, `scancel` or a thrown error leaves at
-// most a `<final>.tmp-<pid>` file behind, never a half-written final file.
+// most a `<final>.tmp-<host>-<pid>` file behind, never a half-written final
+// file. The host is in the name because ranks on several nodes share one
+// file system, and pids repeat across nodes.
 //
 // Used by analysis.h5 commits (core/store.h), segments, the stitched output
 // and the reports.
@@ -19,7 +21,7 @@
 //   out.commit();                         // fsync, rename, fsync directory
 //
 // Errors are ff::RuntimeError naming the path, the failed call and errno's
-// text, e.g. "/w/report.json.tmp-42: write failed: No space left on device;
+// text, e.g. "/w/report.json.tmp-node7-42: write failed: No space left on device;
 // check that the directory exists, is writable and has free space".
 #include <filesystem>
 #include <string_view>
@@ -29,6 +31,11 @@ namespace ff::core {
 // Writes `bytes` to `final_path` through a temp file + fsync + rename + fsync
 // of the directory. An existing file at `final_path` is replaced atomically.
 void write_file_atomically(const std::filesystem::path& final_path, std::string_view bytes);
+
+// ".tmp-<host>-<pid>": what AtomicOutput appends to a final name. <host> is
+// this node's name with anything but letters, digits, '.', '_' and '-'
+// replaced by '_', at most 64 characters.
+std::string temp_suffix();
 
 // fsyncs a file's data and metadata; throws ff::RuntimeError naming `path`.
 void fsync_file(const std::filesystem::path& path);
@@ -43,8 +50,8 @@ void fsync_directory(const std::filesystem::path& dir);
 // lives in the scope that writes the file.
 class AtomicOutput {
  public:
-  // The temp path is `<final_path>.tmp-<pid>`; a stale file there (a crashed
-  // earlier process that had the same pid) is removed now.
+  // The temp path is `<final_path>` + temp_suffix(); a stale file there (a
+  // crashed earlier process on this node that had the same pid) is removed now.
   explicit AtomicOutput(std::filesystem::path final_path);
   ~AtomicOutput();
   AtomicOutput(const AtomicOutput&) = delete;

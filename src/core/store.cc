@@ -12,7 +12,7 @@
 namespace ff::core {
 namespace {
 
-// Commits of one process share the temp name `<file>.tmp-<pid>`.
+// Commits of one process share the temp name `<file>.tmp-<host>-<pid>`.
 std::mutex& commit_mutex() {
   static std::mutex mutex;
   return mutex;

@@ -10,7 +10,7 @@
 // Groups and datasets may carry scalar attributes (string, int64, float64).
 //
 // Commits are copy-on-write. Store::commit(group, writer) builds a new file
-// at `analysis.h5.tmp-<pid>`: it copies every object of the current
+// at `analysis.h5.tmp-<host>-<pid>`: it copies every object of the current
 // analysis.h5 except `group` (H5Ocopy), creates `group` afresh, runs
 // `writer`, closes, fsyncs and renames the temp over analysis.h5, then
 // fsyncs the directory (core/atomic_file.h). So

@@ -10,7 +10,7 @@
 // returns exactly the frames written, no more, no fewer. The last AAC frame
 // may be short; its packet duration says so and the edit list ends there.
 //
-// The file is written to `<final>.tmp-<pid>` and renamed to `final_path` by
+// The file is written to `<final>.tmp-<host>-<pid>` and renamed to `final_path` by
 // finish() (core/atomic_file.h): a file with the final name is complete. If
 // finish() is never reached (an exception), the temp file is removed.
 //

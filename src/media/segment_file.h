@@ -11,7 +11,7 @@
 //   SegmentRecord rec = seg.finish();   // rec.bytes, rec.sha256, rec.path
 //
 // A file with the final name is always complete and checked. finish():
-//   1. writes the MP4 trailer and closes `<final>.tmp-<pid>`;
+//   1. writes the MP4 trailer and closes `<final>.tmp-<host>-<pid>`;
 //   2. re-opens it and counts its video packets against spec.frames; a
 //      mismatch is a RuntimeError naming the segment, the expected and the
 //      actual count, and the temp file is removed;

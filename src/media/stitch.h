@@ -15,7 +15,7 @@
 // output frame start_k = frames of segments 0..k-1, so the output has the
 // sum of the segments' frame counts. Audio packets are copied and
 // interleaved by timestamp. `movflags=+faststart` puts the moov box before
-// the media data. Written as `<output>.tmp-<pid>`, fsynced, then renamed, so
+// the media data. Written as `<output>.tmp-<host>-<pid>`, fsynced, then renamed, so
 // `output` either does not exist or is complete. The video stream keeps the
 // segments' SPS/PPS/VUI and is tagged BT.709 primaries/transfer/matrix,
 // limited range.

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <regex>
 #include <sstream>
 #include <string>
 
@@ -69,13 +70,29 @@ TEST(WriteFileAtomically, UnwritableDirectoryNamesPathAndErrno) {
   }
 }
 
-TEST(AtomicOutput, TempNameUsesPidAndCommitRenames) {
+TEST(AtomicOutput, TempSuffixNamesThisHostAndPid) {
+  // Two nodes of one job share a file system and may reuse each other's pids.
+  const std::string suffix = temp_suffix();
+  EXPECT_TRUE(std::regex_match(suffix, std::regex(R"(\.tmp-[A-Za-z0-9._-]{1,64}-[0-9]+)")))
+      << suffix;
+  const std::string pid = "-" + std::to_string(getpid());
+  ASSERT_GT(suffix.size(), pid.size());
+  EXPECT_EQ(suffix.substr(suffix.size() - pid.size()), pid);
+  char host[256] = {};
+  ASSERT_EQ(gethostname(host, sizeof host - 1), 0);
+  const std::string name(host);
+  if (name.size() <= 64 && std::regex_match(name, std::regex("[A-Za-z0-9._-]+"))) {
+    EXPECT_EQ(suffix, ".tmp-" + name + pid);
+  }
+}
+
+TEST(AtomicOutput, TempNameUsesHostAndPidAndCommitRenames) {
   test::TempDir dir("atomic");
   const auto final_path = dir / "seg-0001.h264";
   {
     AtomicOutput out(final_path);
     EXPECT_EQ(out.final_path(), final_path);
-    EXPECT_EQ(out.temp_path().string(), final_path.string() + ".tmp-" + std::to_string(getpid()));
+    EXPECT_EQ(out.temp_path().string(), final_path.string() + core::temp_suffix());
     spit(out.temp_path(), "segment bytes");
     EXPECT_FALSE(fs::exists(final_path));  // nothing visible before commit
     out.commit();
@@ -105,7 +122,7 @@ TEST(AtomicOutput, WithoutCommitTheTempIsRemovedAndTheOldFileKept) {
 TEST(AtomicOutput, StaleTempWithTheSamePidIsRemovedOnConstruction) {
   test::TempDir dir("atomic");
   const auto final_path = dir / "seg.h264";
-  const fs::path stale = final_path.string() + ".tmp-" + std::to_string(getpid());
+  const fs::path stale = final_path.string() + core::temp_suffix();
   spit(stale, "left by a crash");
   AtomicOutput out(final_path);
   EXPECT_FALSE(fs::exists(stale));

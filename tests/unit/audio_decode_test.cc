@@ -16,6 +16,7 @@
 
 #include "coordinator/audio_phase.h"
 #include "coordinator/audio_spill.h"
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/store.h"
 #include "media/audio_reader.h"
@@ -233,7 +234,7 @@ TEST_F(AudioDecodeTest, UnwritableWorkDirFailsNamingTheSpillAndLeavesNothing) {
     FAIL() << "no throw";
   } catch (const RuntimeError& e) {
     EXPECT_EQ(std::string(e.what()),
-              (missing / "audio.spill.f32").string() + ".tmp-" + std::to_string(getpid()) +
+              (missing / "audio.spill.f32").string() + core::temp_suffix() +
                   ": cannot create the audio spill: No such file or directory; check that the "
                   "work directory exists, is writable and has free space (the audio spill takes "
                   "8 bytes per 48 kHz frame, 1.04 GB per 45 minutes)");
@@ -252,8 +253,8 @@ TEST_F(AudioDecodeTest, FailedRenameLeavesNoSpillUnderTheFinalName) {
     FAIL() << "no throw";
   } catch (const RuntimeError& e) {
     EXPECT_EQ(std::string(e.what()).rfind((dir_ / "audio.spill.f32").string() +
-                                              ": rename from audio.spill.f32.tmp-" +
-                                              std::to_string(getpid()) + " failed: ",
+                                              ": rename from audio.spill.f32" +
+                                              core::temp_suffix() + " failed: ",
                                           0),
               0u)
         << e.what();
@@ -276,8 +277,7 @@ TEST_F(AudioDecodeTest, ExceptionAfterTheDecodeRemovesTheSpill) {
     run_audio_phase(in, std::move(decoded));
     FAIL() << "no throw";
   } catch (const media::AvError& e) {
-    EXPECT_EQ(std::string(e.what()), (missing / "audio.m4a").string() + ".tmp-" +
-                                         std::to_string(getpid()) +
+    EXPECT_EQ(std::string(e.what()), (missing / "audio.m4a").string() + core::temp_suffix() +
                                          ": avio_open failed: No such file or directory");
   }
   EXPECT_EQ(names_in(dir_.path()), (std::vector<std::string>{"tone.m4a"}));

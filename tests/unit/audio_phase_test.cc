@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/store.h"
 #include "media/av_error.h"
@@ -507,7 +508,7 @@ TEST_F(AudioPhaseTest, UnwritableWorkDirFailsNamingTheFileAndLeavesNoOutput) {
     FAIL() << "no throw";
   } catch (const RuntimeError& e) {
     EXPECT_EQ(std::string(e.what()),
-              (missing / "audio.spill.f32").string() + ".tmp-" + std::to_string(getpid()) +
+              (missing / "audio.spill.f32").string() + core::temp_suffix() +
                   ": cannot create the audio spill: No such file or directory; check that the "
                   "work directory exists, is writable and has free space (the audio spill takes "
                   "8 bytes per 48 kHz frame, 1.04 GB per 45 minutes)");
