@@ -21,9 +21,10 @@ namespace {
 using test::run_command;
 using test::shell_quote;
 
-std::string job_args(const std::filesystem::path& out) {
+// The demo job on a generated recording, delivered at 360x640 to `out`.
+std::string job_args(const std::filesystem::path& out, const std::string& recording = "call.mp4") {
   return shell_quote((test::source_dir() / "jobs/demo.toml").string()) + " --input " +
-         shell_quote(test::recording("call.mp4").string()) + " --output " +
+         shell_quote(test::recording(recording).string()) + " --output " +
          shell_quote(out.string()) + " --set output.width=360 --set output.height=640";
 }
 
@@ -162,10 +163,7 @@ TEST_F(RunOnCall, ShotsAreLoudnessMatchedOnTargetAndUnderTheCeiling) {
 
 TEST_F(RunOnCall, VfrInputKeepsAudioAndVideoInStep) {
   const auto out = *dir_ / "vfr.mp4";
-  const auto r = test::run_framefarm(
-      "run " + shell_quote((test::source_dir() / "jobs/demo.toml").string()) + " --input " +
-      shell_quote(test::recording("call_vfr.mp4").string()) + " --output " +
-      shell_quote(out.string()) + " --set output.width=360 --set output.height=640");
+  const auto r = test::run_framefarm("run " + job_args(out, "call_vfr.mp4"));
   ASSERT_EQ(r.exit_code, 0) << r.err << r.out;  // delivered and QA passed
   const auto j = ffprobe(out);
   const double video_s = std::stod(j.at("streams").at(0).at("duration").get<std::string>());
@@ -219,10 +217,7 @@ TEST_F(RunOnCall, LandscapeJobCentresTheSpeakerOfAGalleryCall) {
 // rotation was honoured. The delivery carries no rotation of its own.
 TEST_F(RunOnCall, RotatedInputIsRenderedUpright) {
   const auto out = *dir_ / "rot90.mp4";
-  const auto r = test::run_framefarm(
-      "run " + shell_quote((test::source_dir() / "jobs/demo.toml").string()) + " --input " +
-      shell_quote(test::recording("call_rot90.mp4").string()) + " --output " +
-      shell_quote(out.string()) + " --set output.width=360 --set output.height=640");
+  const auto r = test::run_framefarm("run " + job_args(out, "call_rot90.mp4"));
   ASSERT_EQ(r.exit_code, 0) << r.err << r.out;  // delivered and QA passed
   const auto report = nlohmann::json::parse(slurp(*dir_ / "rot90.mp4.work" / "report.json"));
   EXPECT_EQ(report.at("run").at("crop").at("src_width"), 640) << "the displayed width";
