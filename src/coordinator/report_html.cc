@@ -47,6 +47,32 @@ std::string timeline_chart(const json& r) {
                      "shot", "shot " + text_of(id) + (kind.empty() ? "" : ": " + kind)});
   }
   if (!shots.empty()) rows.emplace_back("shots", std::move(shots));
+  // Takes (docs/reframing.md), in a row of their own once a shot has a
+  // speaker cut: each is a window on one speaker, and the crop jumps only
+  // at their edges and at shot edges.
+  std::vector<Bar> takes;
+  bool speaker_cut = false;
+  const double fps = num(get(run, "fps")).value_or(0.0);
+  for (const json& s : list(run, "shots")) {
+    if (!(fps > 0)) break;
+    const json& shot_takes = list(s, "takes");
+    speaker_cut = speaker_cut || shot_takes.size() > 1;
+    for (size_t k = 0; k < shot_takes.size(); ++k) {
+      const json& t = shot_takes[k];
+      const json& frames = get(t, "out_frames");
+      if (!frames.is_array() || frames.size() != 2) continue;
+      const std::string who =
+          get(t, "speaker").is_null() ? "no speaker" : "speaker " + text_of(get(t, "speaker"));
+      takes.push_back({num(frames[0]).value_or(0) / fps, num(frames[1]).value_or(0) / fps,
+                       takes.size() % 2 == 1 ? rc::kTakeB : rc::kTakeA, "take",
+                       "take " + std::to_string(k) + " of shot " + text_of(get(s, "id")) + ": " +
+                           who + ", " + text_of(get(t, "crop_mode"))});
+    }
+  }
+  if (speaker_cut) {
+    add_key(rc::kTakeA, "take (one speaker)");
+    rows.emplace_back("takes", std::move(takes));
+  }
   std::vector<Bar> segments;
   for (const json& s : list(run, "segments")) {
     const bool odd = segments.size() % 2 == 1;
@@ -352,7 +378,8 @@ std::string report_html(const nlohmann::json& r) {
   page += "<h1>framefarm report: " + html_escape(output) + "</h1>\n";
   page += section("summary", "Verdict", summary(r));
   page += section("checks", "Checks", checks_table(r));
-  page += section("timeline", "Timeline: shots, render segments, QA ranges", timeline_chart(r));
+  page +=
+      section("timeline", "Timeline: shots, takes, render segments, QA ranges", timeline_chart(r));
   page += section("gantt", "Render: which rank rendered which segment, and when", gantt_chart(r));
   page += section("loudness", "Loudness per shot, before and after", loudness_chart(r));
   page += section("crop", "Crop window over time", crop_chart(r));

@@ -99,23 +99,35 @@ json run_report() {
       {{"id", 2}, {"start_time_s", 3.0}, {"end_time_s", 4.0}, {"start_s", 1.5}, {"reused", true}});
   json points = json::array();
   for (int i = 0; i <= 16; ++i) points.push_back({i * 0.25, 100.0 + i, 0.0, 202.0, 360.0});
-  r["run"] = {{"phases",
-               {{{"name", "probe"}, {"start_s", 0.0}, {"wall_s", 0.1}},
-                {{"name", "render"}, {"start_s", 0.2}, {"wall_s", 3.0}, {"fps", 40.0}},
-                {{"name", "audio (overlapped)"}, {"start_s", 0.2}, {"wall_s", 1.0}},
-                {{"name", "<qa>"}, {"start_s", 3.3}, {"wall_s", 1.0}}}},
-              {"shots",
-               {{{"id", 0}, {"start_s", 0.0}, {"end_s", 2.0}, {"kind", "speaker"}},
-                {{"id", 1}, {"start_s", 2.0}, {"end_s", 3.0}, {"kind", "no face"}},
-                {{"id", 2}, {"start_s", 3.0}, {"end_s", 4.0}, {"kind", "faces, no speaker"}}}},
-              {"segments", {segment, s1, s2}},
-              {"audio",
-               {{"target_lufs", -16.0},
-                {"shots",
-                 {{{"lufs_before", -22.0}}, {{"lufs_before", -28.5}}, {{"lufs_before", "-inf"}}}}}},
-              {"crop", {{"src_width", 640}, {"points", points}}},
-              {"ranks", {{{"rank", 0}, {"host", "<node>"}, {"peak_rss_mb", 200.0}}}},
-              {"device", "cpu"}};
+  r["run"] = {
+      {"phases",
+       {{{"name", "probe"}, {"start_s", 0.0}, {"wall_s", 0.1}},
+        {{"name", "render"}, {"start_s", 0.2}, {"wall_s", 3.0}, {"fps", 40.0}},
+        {{"name", "audio (overlapped)"}, {"start_s", 0.2}, {"wall_s", 1.0}},
+        {{"name", "<qa>"}, {"start_s", 3.3}, {"wall_s", 1.0}}}},
+      {"fps", 30},
+      {"shots",
+       {{{"id", 0},
+         {"start_s", 0.0},
+         {"end_s", 2.0},
+         {"kind", "speaker"},
+         {"takes",
+          {{{"out_frames", {0, 25}}, {"crop_mode", "steady"}, {"speaker", 0}},
+           {{"out_frames", {25, 60}}, {"crop_mode", "track"}, {"speaker", 1}}}}},
+        {{"id", 1},
+         {"start_s", 2.0},
+         {"end_s", 3.0},
+         {"kind", "no face"},
+         {"takes", {{{"out_frames", {60, 90}}, {"crop_mode", "steady"}, {"speaker", nullptr}}}}},
+        {{"id", 2}, {"start_s", 3.0}, {"end_s", 4.0}, {"kind", "faces, no speaker"}}}},
+      {"segments", {segment, s1, s2}},
+      {"audio",
+       {{"target_lufs", -16.0},
+        {"shots",
+         {{{"lufs_before", -22.0}}, {{"lufs_before", -28.5}}, {{"lufs_before", "-inf"}}}}}},
+      {"crop", {{"src_width", 640}, {"points", points}}},
+      {"ranks", {{{"rank", 0}, {"host", "<node>"}, {"peak_rss_mb", 200.0}}}},
+      {"device", "cpu"}};
   return r;
 }
 
@@ -127,6 +139,8 @@ TEST(ReportHtml, EveryChartHasOneMarkPerItem) {
   EXPECT_EQ(timeline.at("shot"), 3);
   EXPECT_EQ(timeline.at("segment"), 3);
   EXPECT_EQ(timeline.at("range"), 2);
+  EXPECT_EQ(timeline.at("take"), 3) << "every take of every shot, once one shot has a speaker cut";
+  EXPECT_EQ(charts.at("chart-timeline").at("fills").at("take"), json({rc::kTakeA, rc::kTakeB}));
   EXPECT_EQ(charts.at("chart-timeline").at("fills").at("shot"),
             json({rc::kShotSpeaker, rc::kShotFaces, rc::kShotNoFace}));
   const json& gantt = charts.at("chart-gantt");
@@ -275,7 +289,7 @@ TEST(ReportHtmlInChromium, ARunsReportRendersEveryChart) {
     std::vector<const char*> series;
   };
   const std::array<Chart, 5> charts{{
-      {rc::kTimelineBg, {rc::kShotSpeaker, rc::kSegmentA, rc::kRangeA}},
+      {rc::kTimelineBg, {rc::kShotSpeaker, rc::kTakeA, rc::kSegmentA, rc::kRangeA}},
       {rc::kGanttBg, {rc::kRanks[0]}},
       {rc::kLoudnessBg, {rc::kLoudnessBefore, rc::kLoudnessAfter, rc::kTargetBand}},
       {rc::kCropBg, {rc::kFrame, rc::kCropWindow, rc::kCropCentre}},
